@@ -1,0 +1,59 @@
+package io.dpt4j.cli;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Entry point of the {@code ./dpt} launcher. */
+public final class Main {
+    private Main() {}
+
+    /** Every subcommand, in the order {@code --help} lists them. Add new commands here. */
+    static Map<String, Command> commands() {
+        Map<String, Command> m = new LinkedHashMap<>();
+        for (Command c : List.<Command>of(
+                // registered commands
+                )) {
+            m.put(c.name(), c);
+        }
+        return m;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns the exit code (never calls System.exit; used by tests). */
+    public static int run(String... args) {
+        Map<String, Command> commands = commands();
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            StringBuilder sb = new StringBuilder("usage: ./dpt COMMAND [ARGS]\n\ncommands:\n");
+            commands.values().forEach(c -> sb.append(String.format("  %-18s %s%n", c.name(), c.summary())));
+            sb.append("\nRun ./dpt COMMAND --help for the options of one command.");
+            System.out.println(sb);
+            return args.length == 0 ? 2 : 0;
+        }
+        Command c = commands.get(args[0]);
+        if (c == null) {
+            System.err.println("dpt: unknown command '" + args[0] + "'; run ./dpt --help for the list");
+            return 2;
+        }
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+        try {
+            return c.run(rest);
+        } catch (CliException e) {
+            System.err.println("dpt " + c.name() + ": " + e.getMessage());
+            return e.exitCode();
+        } catch (Exception | Error e) {
+            if (System.getenv("DPT_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            System.err.println("dpt " + c.name() + ": " + msg.lines().findFirst().orElse(msg)
+                    + " (" + e.getClass().getSimpleName() + "; set DPT_DEBUG=1 for the stack trace)");
+            return 1;
+        }
+    }
+}
