@@ -14,6 +14,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new ForwardCommand()
                 // registered commands
                 )) {
             m.put(c.name(), c);

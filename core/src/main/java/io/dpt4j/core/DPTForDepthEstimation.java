@@ -1,0 +1,123 @@
+package io.dpt4j.core;
+
+import ai.djl.ndarray.NDArray;
+import io.dpt4j.core.config.DPTConfig;
+import io.dpt4j.core.modeling.Backbone;
+import io.dpt4j.core.modeling.Backbones;
+import io.dpt4j.core.modeling.DPTModeling;
+import io.dpt4j.core.modeling.DPTModeling.DPTDepthEstimationHead;
+import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
+import io.dpt4j.core.modeling.DPTModeling.DPTModelResult;
+import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
+import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.outputs.DepthEstimatorOutput;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * DPT with the depth head: {@code predicted_depth} [batch, height, width]. The trunk is DPT's own ViT
+ * ({@code dpt.*}), the hybrid ViT, or a separate backbone ({@code backbone.*}: DINOv2, BEiT, Swinv2).
+ */
+public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, DepthEstimatorOutput> {
+
+    /** The module tree: {@code dpt} or {@code backbone}, {@code neck}, {@code head}. */
+    public static final class Block extends HfBlock {
+        final DPTModelBlock dpt;
+        final HfBlock backbone;
+        final DPTNeck neck;
+        final DPTDepthEstimationHead head;
+
+        Block(DPTConfig c) {
+            if (c.usesAutoBackbone()) {
+                dpt = null;
+                backbone = child("backbone", Backbones.create(c.backboneConfig));
+            } else {
+                dpt = child("dpt", new DPTModelBlock(c, false));
+                backbone = null;
+            }
+            neck = child("neck", new DPTNeck(c));
+            head = child("head", DPTModeling.depthHead(c));
+        }
+    }
+
+    public DPTForDepthEstimation(DPTConfig config) {
+        super(config, new Block(config));
+    }
+
+    public static DPTForDepthEstimation fromPretrained(Path dir) throws IOException {
+        return fromPretrained(dir, LoadOptions.defaults());
+    }
+
+    public static DPTForDepthEstimation fromPretrained(Path dir, LoadOptions options) throws IOException {
+        return load(new DPTForDepthEstimation(DPTConfig.fromPretrained(dir)), dir, options);
+    }
+
+    /** A hub id (e.g. "Intel/dpt-large") or a local directory. */
+    public static DPTForDepthEstimation fromPretrained(String idOrPath, LoadOptions options) throws IOException {
+        return fromPretrained(ModelFiles.resolve(idOrPath, options), options);
+    }
+
+    @Override
+    protected DepthEstimatorOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
+        Block b = (Block) block;
+        Features f = features(config, b.dpt, b.backbone, pixelValues, ctx);
+        List<NDArray> fused = b.neck.forward(f.maps, f.patchHeight, f.patchWidth, ctx);
+        NDArray depth = b.head.forward(fused);
+        return new DepthEstimatorOutput(depth, ctx.outputHiddenStates ? f.hiddenStates : null, f.attentions);
+    }
+
+    /** The neck's inputs and what the trunk returns alongside them. */
+    static final class Features {
+        List<NDArray> maps;
+        List<NDArray> hiddenStates;
+        List<NDArray> attentions;
+        Long patchHeight;
+        Long patchWidth;
+    }
+
+    /** transformers' feature selection of DPTForDepthEstimation / DPTForSemanticSegmentation. */
+    static Features features(DPTConfig config, DPTModelBlock dpt, HfBlock backbone, NDArray pixelValues, ForwardContext ctx) {
+        Features f = new Features();
+        if (backbone != null) {
+            f.hiddenStates = new ArrayList<>();
+            f.attentions = ctx.outputAttentions ? new ArrayList<>() : null;
+            f.maps = ((Backbone) backbone).featureMaps(pixelValues, ctx, f.hiddenStates, f.attentions);
+            for (int i = 0; i < f.maps.size(); i++) {
+                ctx.capture("debug.backbone.feature_maps." + i, f.maps.get(i));
+            }
+            long patch = config.backboneConfig.modelType().equals("swinv2") ? 0 : config.backboneConfig.patchSize();
+            if (patch > 0) {
+                f.patchHeight = pixelValues.getShape().get(2) / patch;
+                f.patchWidth = pixelValues.getShape().get(3) / patch;
+            }
+            return f;
+        }
+        DPTModelResult r = dpt.forward(pixelValues, ctx, ctx.capturing());
+        f.hiddenStates = r.hiddenStates;
+        f.attentions = r.attentions;
+        List<NDArray> layers = r.hiddenStates.subList(1, r.hiddenStates.size());
+        List<NDArray> maps = new ArrayList<>();
+        if (!config.isHybrid) {
+            // Layer order, filtered by membership, exactly as transformers selects them.
+            for (int i = 0; i < layers.size(); i++) {
+                if (config.backboneOutIndices.contains(i)) {
+                    maps.add(layers.get(i));
+                }
+            }
+        } else {
+            maps.addAll(r.intermediateActivations);
+            List<Integer> vitIdx = config.backboneOutIndices.subList(Math.min(2, config.backboneOutIndices.size()),
+                    config.backboneOutIndices.size());
+            for (int i = 0; i < layers.size(); i++) {
+                if (vitIdx.contains(i)) {
+                    maps.add(layers.get(i));
+                }
+            }
+        }
+        f.maps = maps;
+        return f;
+    }
+}

@@ -1,0 +1,37 @@
+package io.dpt4j.core;
+
+/** Like transformers' {@code output_hidden_states} / {@code output_attentions} forward arguments. */
+public final class ForwardOptions {
+    boolean outputHiddenStates;
+    boolean outputAttentions;
+    boolean captureIntermediates;
+
+    public static ForwardOptions defaults() {
+        return new ForwardOptions();
+    }
+
+    /** Hidden states, attentions and the named intermediates ({@code debug.*}), for parity checks. */
+    public static ForwardOptions everything() {
+        return new ForwardOptions().outputHiddenStates(true).outputAttentions(true).captureIntermediates(true);
+    }
+
+    public ForwardOptions outputHiddenStates(boolean v) {
+        this.outputHiddenStates = v;
+        return this;
+    }
+
+    public ForwardOptions outputAttentions(boolean v) {
+        this.outputAttentions = v;
+        return this;
+    }
+
+    /** Also return the neck/backbone intermediates under the reference data's {@code debug.*} names. */
+    public ForwardOptions captureIntermediates(boolean v) {
+        this.captureIntermediates = v;
+        return this;
+    }
+
+    io.dpt4j.core.modeling.ForwardContext toContext() {
+        return new io.dpt4j.core.modeling.ForwardContext(outputHiddenStates, outputAttentions, captureIntermediates);
+    }
+}

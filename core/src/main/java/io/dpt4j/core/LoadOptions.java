@@ -1,0 +1,73 @@
+package io.dpt4j.core;
+
+/**
+ * Options of {@code fromPretrained}. Hub options (revision, token, cache dir, local-files-only) apply
+ * when the model is given as a hub id.
+ */
+public final class LoadOptions {
+    boolean allowMissingKeys;
+    String revision;
+    String token;
+    java.nio.file.Path cacheDir;
+    boolean localFilesOnly;
+    boolean forceDownload;
+
+    public static LoadOptions defaults() {
+        return new LoadOptions();
+    }
+
+    /** Load even when the checkpoint lacks weights the model needs (they stay unset; using them fails). */
+    public LoadOptions allowMissingKeys(boolean allow) {
+        this.allowMissingKeys = allow;
+        return this;
+    }
+
+    public LoadOptions revision(String revision) {
+        this.revision = revision;
+        return this;
+    }
+
+    public LoadOptions token(String token) {
+        this.token = token;
+        return this;
+    }
+
+    public LoadOptions cacheDir(java.nio.file.Path cacheDir) {
+        this.cacheDir = cacheDir;
+        return this;
+    }
+
+    public LoadOptions localFilesOnly(boolean localFilesOnly) {
+        this.localFilesOnly = localFilesOnly;
+        return this;
+    }
+
+    public LoadOptions forceDownload(boolean forceDownload) {
+        this.forceDownload = forceDownload;
+        return this;
+    }
+
+    public boolean allowMissingKeys() {
+        return allowMissingKeys;
+    }
+
+    public String revision() {
+        return revision;
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public java.nio.file.Path cacheDir() {
+        return cacheDir;
+    }
+
+    public boolean localFilesOnly() {
+        return localFilesOnly;
+    }
+
+    public boolean forceDownload() {
+        return forceDownload;
+    }
+}

@@ -1,0 +1,135 @@
+package io.dpt4j.core;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dpt4j.converters.Checkpoints;
+import io.dpt4j.converters.TensorReader;
+import io.dpt4j.core.loading.LoadReport;
+import io.dpt4j.core.loading.StateDictLoader;
+import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.outputs.ModelOutput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * What every model class shares: its config, its DJL block (the module tree with Hugging Face names),
+ * the native memory that holds its weights, and the forward pass's memory discipline.
+ *
+ * @param <C> the config type
+ * @param <O> the output type
+ */
+public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoCloseable {
+    protected final C config;
+    protected final HfBlock block;
+    protected final NDManager manager;
+    private LoadReport loadReport;
+    private volatile boolean closed;
+
+    protected PreTrainedModel(C config, HfBlock block) {
+        this.config = config;
+        this.block = block;
+        this.manager = DptEngine.newManager();
+    }
+
+    public C getConfig() {
+        return config;
+    }
+
+    /** The DJL block (e.g. for {@code ai.djl.Model#setBlock}). */
+    public HfBlock block() {
+        return block;
+    }
+
+    /** The manager that owns the weights; closing the model closes it. */
+    public NDManager getManager() {
+        return manager;
+    }
+
+    /** What loading found (missing / unexpected keys), or null for a model built without weights. */
+    public LoadReport loadReport() {
+        return loadReport;
+    }
+
+    /** transformers' {@code base_model_prefix}: the head models' key prefix of the base model. */
+    protected String baseModelPrefix() {
+        return "dpt";
+    }
+
+    /** Loads weights from a safetensors / .bin file, index, or model directory. */
+    public LoadReport loadWeights(Path weights, LoadOptions options) throws IOException {
+        try (TensorReader reader = Checkpoints.open(weights)) {
+            return loadWeights(reader, options);
+        }
+    }
+
+    public LoadReport loadWeights(TensorReader reader, LoadOptions options) throws IOException {
+        ensureOpen();
+        loadReport = StateDictLoader.load(reader, block.namedParameters(), baseModelPrefix(), manager,
+                options != null && options.allowMissingKeys);
+        return loadReport;
+    }
+
+    public O forward(NDArray pixelValues) {
+        return forward(pixelValues, ForwardOptions.defaults());
+    }
+
+    /**
+     * Runs the model (eval mode). Scratch tensors live in a sub-manager closed before returning; the
+     * outputs are attached to {@code pixelValues}' manager.
+     */
+    public O forward(NDArray pixelValues, ForwardOptions options) {
+        ensureOpen();
+        NDManager caller = pixelValues.getManager();
+        try (NDManager scratch = caller.newSubManager()) {
+            pixelValues.tempAttach(scratch);
+            ForwardContext ctx = options.toContext();
+            O out = forwardImpl(pixelValues, ctx);
+            out.setIntermediates(ctx.captured());
+            out.attach(caller);
+            return out;
+        }
+    }
+
+    protected abstract O forwardImpl(NDArray pixelValues, ForwardContext ctx);
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(getClass().getSimpleName() + " is closed");
+        }
+    }
+
+    /** Frees the weights' native memory. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            manager.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(" + config + ", " + String.format("%,d", numParameters()) + " parameters"
+                + (loadReport == null ? "" : ", loaded from " + loadReport.source()) + ")";
+    }
+
+    public long numParameters() {
+        return block.namedParameters().values().stream().filter(p -> p.getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN)
+                .mapToLong(p -> p.getShape().size()).sum();
+    }
+
+    static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {
+        try {
+            model.loadWeights(dir, options);
+            return model;
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.dpt4j.core.config;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/** Registry of backbone config types beyond BiT (DINOv2, BEiT, Swinv2 register here). */
+public final class BackboneConfigs {
+    private static final Map<String, BiFunction<ObjectNode, String, BackboneConfig>> TYPES = new LinkedHashMap<>();
+
+    private BackboneConfigs() {}
+
+    public static synchronized void register(String modelType, BiFunction<ObjectNode, String, BackboneConfig> factory) {
+        TYPES.put(modelType, factory);
+    }
+
+    static synchronized BackboneConfig resolve(String type, ObjectNode node, String where) {
+        BiFunction<ObjectNode, String, BackboneConfig> f = TYPES.get(type);
+        if (f == null) {
+            throw new ConfigException(where + ": backbone \"model_type\" \"" + type
+                    + "\" is not supported; supported: bit" + (TYPES.isEmpty() ? "" : ", " + String.join(", ", TYPES.keySet())));
+        }
+        return f.apply(node, where);
+    }
+}

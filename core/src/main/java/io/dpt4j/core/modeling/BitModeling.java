@@ -1,0 +1,330 @@
+package io.dpt4j.core.modeling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import io.dpt4j.core.config.BitConfig;
+import io.dpt4j.core.config.ConfigException;
+import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Layers.GroupNorm;
+import io.dpt4j.core.nn.Layers.ModuleList;
+import java.util.ArrayList;
+import java.util.List;
+
+/** BiT (transformers' modeling_bit), the convolutional trunk of DPT-Hybrid. */
+public final class BitModeling {
+    private BitModeling() {}
+
+    /** transformers' {@code make_div}: round to a multiple of 8, never below 90% of the value. */
+    static int makeDiv(double value) {
+        int divisor = 8;
+        int v = Math.max(divisor, (int) (value + divisor / 2.0) / divisor * divisor);
+        if (v < 0.9 * value) {
+            v += divisor;
+        }
+        return v;
+    }
+
+    /** TF "SAME" padding amount for one spatial dimension (DynamicPad2d.compute_padding). */
+    static long samePadding(long size, int kernel, int stride, int dilation) {
+        long out = (size + stride - 1) / stride;
+        return Math.max((out - 1) * stride + (long) (kernel - 1) * dilation + 1 - size, 0);
+    }
+
+    /** Pads right/bottom-heavy like TF's SAME (DynamicPad2d). */
+    static NDArray dynamicPad(NDArray x, int kernel, int stride, int dilation, double value) {
+        long ph = samePadding(x.getShape().get(2), kernel, stride, dilation);
+        long pw = samePadding(x.getShape().get(3), kernel, stride, dilation);
+        if (ph == 0 && pw == 0) {
+            return x;
+        }
+        return F.pad(x, new long[] {pw / 2, pw - pw / 2, ph / 2, ph - ph / 2}, value);
+    }
+
+    /** Conv2d whose weight is standardised per output channel (biased variance) before use. */
+    public static final class WeightStandardizedConv2d extends HfBlock {
+        private final Parameter weight;
+        private final int kernel;
+        private final int stride;
+        private final int dilation;
+        private final int groups;
+        private final long padding;
+        private final boolean dynamic;
+        private final double eps;
+        private final long out;
+        private volatile NDArray standardized;
+
+        WeightStandardizedConv2d(long in, long out, int kernel, int stride, int dilation, int groups,
+                String globalPadding, double eps) {
+            this.out = out;
+            this.kernel = kernel;
+            this.stride = stride;
+            this.dilation = dilation;
+            this.groups = groups;
+            this.eps = eps;
+            this.weight = param("weight", out, in / groups, kernel, kernel);
+            // transformers' get_padding_value
+            long symmetric = ((stride - 1) + (long) dilation * (kernel - 1)) / 2;
+            if ("SAME".equals(globalPadding)) {
+                if (stride == 1 && (dilation * (kernel - 1)) % 2 == 0) {
+                    padding = symmetric;
+                    dynamic = false;
+                } else {
+                    padding = 0;
+                    dynamic = true;
+                }
+            } else if ("VALID".equals(globalPadding)) {
+                padding = 0;
+                dynamic = false;
+            } else {
+                padding = symmetric;
+                dynamic = false;
+            }
+        }
+
+        /** The standardised weight, computed once per loaded weight (eval-mode constant). */
+        private NDArray standardizedWeight() {
+            NDArray w = v(weight);
+            NDArray s = standardized;
+            if (s == null || s.isReleased()) {
+                synchronized (this) {
+                    s = standardized;
+                    if (s == null || s.isReleased()) {
+                        NDArray flat = w.reshape(out, -1);
+                        NDArray mean = flat.mean(new int[] {1}, true);
+                        NDArray centered = flat.sub(mean);
+                        NDArray var = centered.square().mean(new int[] {1}, true);
+                        s = centered.div(var.add((float) eps).sqrt()).reshape(w.getShape());
+                        standardized = s;
+                    }
+                }
+            }
+            return s;
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            if (dynamic) {
+                x = dynamicPad(x, kernel, stride, dilation, 0);
+            }
+            return F.conv2d(x, standardizedWeight(), null, new long[] {stride, stride},
+                    new long[] {padding, padding}, new long[] {dilation, dilation}, groups);
+        }
+    }
+
+    /** GroupNorm (eps 1e-5) optionally followed by the config's activation. */
+    public static final class BitGroupNormActivation extends HfBlock {
+        private final Parameter weight;
+        private final Parameter bias;
+        private final int groups;
+        private final String act;
+
+        BitGroupNormActivation(BitConfig config, long channels, boolean applyActivation) {
+            this.groups = config.numGroups;
+            this.act = applyActivation ? config.hiddenAct : null;
+            this.weight = param("weight", channels);
+            this.bias = param("bias", channels);
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray y = GroupNorm.groupNorm(x, groups, v(weight), v(bias), 1e-5);
+            return act == null ? y : F.act(act, y);
+        }
+    }
+
+    public static final class BitEmbeddings extends HfBlock {
+        private final WeightStandardizedConv2d convolution;
+        private final BitGroupNormActivation norm;
+        private final boolean samePadding;
+        private final boolean dynamicPool;
+
+        BitEmbeddings(BitConfig config) {
+            convolution = child("convolution", new WeightStandardizedConv2d(
+                    config.numChannels, config.embeddingSize, 7, 2, 1, 1, config.globalPadding, 1e-8));
+            samePadding = "SAME".equals(config.globalPadding);
+            dynamicPool = config.embeddingDynamicPadding;
+            norm = config.layerType.equals("preactivation") ? null
+                    : child("norm", new BitGroupNormActivation(config, config.embeddingSize, true));
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray e = convolution.forward(x);
+            if (!samePadding) {
+                e = F.pad(e, new long[] {1, 1, 1, 1}, 0);
+            }
+            if (norm != null) {
+                e = norm.forward(e);
+            }
+            // BitMaxPool2d: with dynamic padding the pad value is 0, not -inf (FACTS).
+            if (dynamicPool) {
+                e = dynamicPad(e, 3, 2, 1, 0);
+            }
+            return F.maxPool2d(e, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0}, false);
+        }
+    }
+
+    public static final class BitDownsampleConv extends HfBlock {
+        private final WeightStandardizedConv2d conv;
+        private final BitGroupNormActivation norm;
+
+        BitDownsampleConv(BitConfig config, long in, long out, int stride, boolean preact) {
+            conv = child("conv", new WeightStandardizedConv2d(in, out, 1, stride, 1, 1, config.globalPadding, 1e-8));
+            norm = preact ? null : child("norm", new BitGroupNormActivation(config, out, false));
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray y = conv.forward(x);
+            return norm == null ? y : norm.forward(y);
+        }
+    }
+
+    /** The non-pre-activation bottleneck block (layer_type "bottleneck", as DPT-Hybrid uses). */
+    public static final class BitBottleneckLayer extends HfBlock {
+        private final BitDownsampleConv downsample;
+        private final WeightStandardizedConv2d conv1;
+        private final BitGroupNormActivation norm1;
+        private final WeightStandardizedConv2d conv2;
+        private final BitGroupNormActivation norm2;
+        private final WeightStandardizedConv2d conv3;
+        private final BitGroupNormActivation norm3;
+        private final String act;
+
+        BitBottleneckLayer(BitConfig config, long in, long out, int stride, int firstDilation, boolean isFirst) {
+            int mid = makeDiv(out * 0.25);
+            downsample = isFirst ? child("downsample", new BitDownsampleConv(config, in, out, stride, false)) : null;
+            conv1 = child("conv1", new WeightStandardizedConv2d(in, mid, 1, 1, 1, 1, config.globalPadding, 1e-8));
+            norm1 = child("norm1", new BitGroupNormActivation(config, mid, true));
+            conv2 = child("conv2", new WeightStandardizedConv2d(mid, mid, 3, stride, firstDilation, 1, config.globalPadding, 1e-8));
+            norm2 = child("norm2", new BitGroupNormActivation(config, mid, true));
+            conv3 = child("conv3", new WeightStandardizedConv2d(mid, out, 1, 1, 1, 1, config.globalPadding, 1e-8));
+            norm3 = child("norm3", new BitGroupNormActivation(config, out, false));
+            act = config.hiddenAct;
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray shortcut = downsample == null ? x : downsample.forward(x);
+            NDArray h = norm1.forward(conv1.forward(x));
+            h = norm2.forward(conv2.forward(h));
+            h = norm3.forward(conv3.forward(h));
+            return F.act(act, h.add(shortcut));
+        }
+    }
+
+    public static final class BitStage extends HfBlock {
+        private final ModuleList<BitBottleneckLayer> layers;
+
+        BitStage(BitConfig config, long in, long out, int stride, int dilation, int depth) {
+            layers = child("layers", new ModuleList<>());
+            int firstDilation = dilation == 1 || dilation == 2 ? 1 : 2;
+            long prev = in;
+            for (int i = 0; i < depth; i++) {
+                layers.add(new BitBottleneckLayer(config, prev, out, i == 0 ? stride : 1, firstDilation, i == 0));
+                prev = out;
+                firstDilation = dilation;
+            }
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            for (BitBottleneckLayer l : layers.items()) {
+                x = l.forward(x);
+            }
+            return x;
+        }
+    }
+
+    public static final class BitEncoder extends HfBlock {
+        private final ModuleList<BitStage> stages;
+        final List<Integer> stageChannels = new ArrayList<>();
+
+        BitEncoder(BitConfig config) {
+            stages = child("stages", new ModuleList<>());
+            long prev = config.embeddingSize;
+            int currentStride = 4;
+            int dilation = 1;
+            int n = Math.min(config.depths.size(), config.hiddenSizes.size());
+            for (int i = 0; i < n; i++) {
+                int out = makeDiv(config.hiddenSizes.get(i) * (double) config.widthFactor);
+                int stride = i == 0 ? 1 : 2;
+                if (currentStride >= config.outputStride) {
+                    dilation *= stride;
+                    stride = 1;
+                }
+                stages.add(new BitStage(config, prev, out, stride, dilation, config.depths.get(i)));
+                stageChannels.add(out);
+                prev = out;
+                currentStride *= stride;
+            }
+        }
+
+        /** Stem output followed by each stage's output (BitEncoder's hidden_states). */
+        List<NDArray> forwardAll(NDArray embedding) {
+            List<NDArray> hs = new ArrayList<>();
+            hs.add(embedding);
+            NDArray h = embedding;
+            for (BitStage s : stages.items()) {
+                h = s.forward(h);
+                hs.add(h);
+            }
+            return hs;
+        }
+    }
+
+    public static final class BitModel extends HfBlock {
+        final BitEmbeddings embedder;
+        final BitEncoder encoder;
+
+        BitModel(BitConfig config) {
+            if (!config.layerType.equals("bottleneck")) {
+                throw new ConfigException("BiT layer_type \"" + config.layerType
+                        + "\" is not supported; DPT-Hybrid checkpoints use \"bottleneck\"");
+            }
+            embedder = child("embedder", new BitEmbeddings(config));
+            encoder = child("encoder", new BitEncoder(config));
+        }
+    }
+
+    /** BitBackbone: the feature maps of the stages named in out_features, in stage order. */
+    public static final class BitBackbone extends HfBlock {
+        private final BitModel bit;
+        private final BitConfig config;
+        private final List<Integer> channels = new ArrayList<>();
+
+        public BitBackbone(BitConfig config) {
+            this.config = config;
+            bit = child("bit", new BitModel(config));
+            List<Integer> numFeatures = new ArrayList<>();
+            numFeatures.add(config.embeddingSize);
+            numFeatures.addAll(bit.encoder.stageChannels);
+            for (int i = 0; i < config.stageNames().size(); i++) {
+                if (config.outFeatures().contains(config.stageNames().get(i))) {
+                    if (i >= numFeatures.size()) {
+                        throw new ConfigException("BiT out_features names " + config.stageNames().get(i)
+                                + " but the backbone has only " + (numFeatures.size() - 1) + " stages");
+                    }
+                    channels.add(numFeatures.get(i));
+                }
+            }
+        }
+
+        /** Channel count of each returned feature map. */
+        public List<Integer> channels() {
+            return channels;
+        }
+
+        public List<NDArray> featureMaps(NDArray pixelValues) {
+            List<NDArray> hs = bit.encoder.forwardAll(bit.embedder.forward(pixelValues));
+            List<NDArray> maps = new ArrayList<>();
+            for (int i = 0; i < config.stageNames().size() && i < hs.size(); i++) {
+                if (config.outFeatures().contains(config.stageNames().get(i))) {
+                    maps.add(hs.get(i));
+                }
+            }
+            return maps;
+        }
+    }
+}

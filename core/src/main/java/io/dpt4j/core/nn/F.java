@@ -1,0 +1,118 @@
+package io.dpt4j.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * The functional ops the graph needs, named after {@code torch.nn.functional}. Each maps to one libtorch
+ * call, so the numerics are torch's own. Results live on the manager of the first tensor argument,
+ * which is always the activation (never a parameter), so intermediate results are freed with the
+ * forward pass's sub-manager.
+ */
+public final class F {
+    private F() {}
+
+    // Interpolation modes of DJL's torchNNInterpolate binding.
+    private static final int NEAREST = 0;
+    private static final int BILINEAR = 2;
+    private static final int BICUBIC = 3;
+
+    static PtNDArray pt(NDArray a) {
+        return (PtNDArray) a;
+    }
+
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return JniUtils.linear(pt(x), pt(weight), bias == null ? null : pt(bias));
+    }
+
+    public static NDArray conv2d(
+            NDArray x, NDArray weight, NDArray bias, long[] stride, long[] padding, long[] dilation, int groups) {
+        return JniUtils.convolution(
+                pt(x), pt(weight), bias == null ? null : pt(bias),
+                new Shape(stride), new Shape(padding), new Shape(dilation), groups);
+    }
+
+    public static NDArray layerNorm(NDArray x, long[] normalizedShape, NDArray weight, NDArray bias, double eps) {
+        return JniUtils.layerNorm(pt(x), new Shape(normalizedShape), pt(weight), pt(bias), eps);
+    }
+
+    /** Eval-mode batch norm with running statistics. */
+    public static NDArray batchNorm(
+            NDArray x, NDArray runningMean, NDArray runningVar, NDArray weight, NDArray bias, double eps) {
+        return JniUtils.batchNorm(pt(x), pt(runningMean), pt(runningVar),
+                weight == null ? null : pt(weight), bias == null ? null : pt(bias), false, 0.1, eps);
+    }
+
+    /** Exact (erf) GELU, transformers' "gelu". */
+    public static NDArray gelu(NDArray x) {
+        return JniUtils.gelu(pt(x));
+    }
+
+    public static NDArray relu(NDArray x) {
+        return x.maximum(0f);
+    }
+
+    public static NDArray softmax(NDArray x, int axis) {
+        return x.softmax(axis);
+    }
+
+    /** torch.nn.functional.pad with (left, right, top, bottom, ...) order and a constant value. */
+    public static NDArray pad(NDArray x, long[] pad, double value) {
+        return JniUtils.pad(pt(x), pad, value);
+    }
+
+    public static NDArray maxPool2d(NDArray x, long[] kernel, long[] stride, long[] padding, boolean ceilMode) {
+        return JniUtils.maxPool(pt(x), new Shape(kernel), new Shape(stride), new Shape(padding), ceilMode);
+    }
+
+    public static NDArray interpolateBilinear(NDArray x, long h, long w, boolean alignCorners) {
+        return JniUtils.interpolate(pt(x), new long[] {h, w}, BILINEAR, alignCorners);
+    }
+
+    public static NDArray interpolateBicubic(NDArray x, long h, long w, boolean alignCorners) {
+        return JniUtils.interpolate(pt(x), new long[] {h, w}, BICUBIC, alignCorners);
+    }
+
+    public static NDArray interpolateNearest(NDArray x, long h, long w) {
+        return JniUtils.interpolate(pt(x), new long[] {h, w}, NEAREST, false);
+    }
+
+    /** Applies a transformers ACT2FN activation by name. */
+    public static NDArray act(String name, NDArray x) {
+        switch (name) {
+            case "gelu":
+                return gelu(x);
+            case "relu":
+                return relu(x);
+            case "tanh":
+                return x.tanh();
+            case "sigmoid":
+                return x.getNDArrayInternal().sigmoid();
+            case "silu":
+            case "swish":
+                return x.mul(x.getNDArrayInternal().sigmoid());
+            case "gelu_new":
+            case "gelu_pytorch_tanh": {
+                // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
+                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
+                return x.mul(0.5f).mul(inner.tanh().add(1f));
+            }
+            case "quick_gelu":
+                return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+            case "linear":
+            case "identity":
+                return x;
+            default:
+                throw new IllegalArgumentException("unsupported activation '" + name
+                        + "'; supported: gelu, relu, tanh, sigmoid, silu, swish, gelu_new, gelu_pytorch_tanh, quick_gelu, linear");
+        }
+    }
+
+    /** Whether {@link #act} knows this activation name (used by config validation). */
+    public static boolean isKnownActivation(String name) {
+        return java.util.Set.of("gelu", "relu", "tanh", "sigmoid", "silu", "swish", "gelu_new",
+                "gelu_pytorch_tanh", "quick_gelu", "linear", "identity").contains(name);
+    }
+}

@@ -1,0 +1,115 @@
+package io.dpt4j.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A DJL block whose parameters and children carry their Hugging Face names, so that the module tree
+ * is the checkpoint's name map: a parameter built with {@code param("weight", ...)} inside a child
+ * registered as {@code child("query", ...)} under {@code child("attention", ...)} is
+ * {@code attention.query.weight}, exactly the key transformers writes.
+ *
+ * <p>Weights always come from a checkpoint, never from DJL's initializers, so shape inference is not
+ * needed; each block exposes a typed Java {@code forward} and {@link #forwardInternal} adapts the
+ * single-tensor case to DJL's {@link ai.djl.nn.Block} contract.
+ */
+public abstract class HfBlock extends AbstractBlock {
+    private final Map<String, Parameter> hfParams = new LinkedHashMap<>();
+    private final Map<String, HfBlock> hfChildren = new LinkedHashMap<>();
+
+    /** Declares a parameter named as in the Hugging Face state dict, with its expected shape. */
+    protected Parameter param(String name, long... shape) {
+        Parameter p = Parameter.builder()
+                .setName(name)
+                .setType(name.endsWith("bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
+                .optShape(new Shape(shape))
+                .optRequiresGrad(false)
+                .build();
+        addParameter(p);
+        hfParams.put(name, p);
+        return p;
+    }
+
+    /** Declares a buffer (e.g. BatchNorm running statistics): loaded like a parameter. */
+    protected Parameter buffer(String name, long... shape) {
+        Parameter p = Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.RUNNING_MEAN)
+                .optShape(new Shape(shape))
+                .optRequiresGrad(false)
+                .build();
+        addParameter(p);
+        hfParams.put(name, p);
+        return p;
+    }
+
+    /** Registers a child module under its Hugging Face attribute name. */
+    protected <T extends HfBlock> T child(String name, T block) {
+        addChildBlock(name, block);
+        hfChildren.put(name, block);
+        return block;
+    }
+
+    /** The direct children, by Hugging Face attribute name. */
+    public Map<String, HfBlock> hfChildren() {
+        return Collections.unmodifiableMap(hfChildren);
+    }
+
+    /** Every parameter of this subtree by its full dotted Hugging Face name (with {@code prefix}). */
+    public Map<String, Parameter> namedParameters(String prefix) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect(prefix, out);
+        return out;
+    }
+
+    public Map<String, Parameter> namedParameters() {
+        return namedParameters("");
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out) {
+        hfParams.forEach((n, p) -> out.put(prefix + n, p));
+        hfChildren.forEach((n, c) -> c.collect(prefix + n + ".", out));
+    }
+
+    /** The array of a loaded parameter (fails with the parameter's name if it was never loaded). */
+    protected static NDArray v(Parameter p) {
+        if (!p.isInitialized()) {
+            throw new IllegalStateException("parameter '" + p.getName() + "' has no value: load a checkpoint first");
+        }
+        return p.getArray();
+    }
+
+    /** Single-tensor forward used by the DJL adapter; blocks with richer signatures override it. */
+    public NDArray forward(NDArray x) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no single-tensor forward");
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(inputs.singletonOrThrow()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        throw new UnsupportedOperationException(
+                "shape inference is not supported: DPT4J blocks take their weights from a checkpoint");
+    }
+
+    @Override
+    public void prepare(Shape[] inputShapes) {
+        // Nothing to infer: every parameter shape is declared from the config.
+    }
+
+    /** Float32, the dtype every parameter is stored in at inference. */
+    protected static final DataType F32 = DataType.FLOAT32;
+}
