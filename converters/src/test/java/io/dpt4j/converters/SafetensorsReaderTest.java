@@ -1,0 +1,264 @@
+package io.dpt4j.converters;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SafetensorsReaderTest {
+    @TempDir
+    Path dir;
+
+    private static final String A = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+
+    @Test
+    void allDtypesDecodeLikeTheManifest() throws Exception {
+        JsonNode expected = new ObjectMapper().readTree(TestFiles.class.getResourceAsStream("/weights/st-dtypes/expected.json"));
+        for (String file : List.of("all-dtypes.safetensors", "f8-dtypes.safetensors")) {
+            JsonNode tensors = expected.get(file);
+            try (TensorReader r = Checkpoints.open(TestFiles.resourceDir("st-dtypes").resolve(file))) {
+                assertEquals(Map.of("format", "pt"), r.metadata());
+                for (var it = tensors.fields(); it.hasNext();) {
+                    var e = it.next();
+                    String name = e.getKey();
+                    TensorInfo info = r.info(name);
+                    assertEquals(e.getValue().get("dtype").asText(), info.dtype().safetensorsName(), name);
+                    List<JsonNode> values = flatten(e.getValue().get("values"));
+                    assertEquals(values.size(), info.numel(), name);
+                    ByteBuffer raw = r.bytes(name);
+                    assertTrue(raw.isReadOnly());
+                    float[] f = r.floats(name);
+                    for (int i = 0; i < values.size(); i++) {
+                        check(name, info.dtype(), raw, i, values.get(i), f[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<JsonNode> flatten(JsonNode n) {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        if (n.isArray()) {
+            n.forEach(c -> out.addAll(flatten(c)));
+        } else {
+            out.add(n);
+        }
+        return out;
+    }
+
+    private static void check(String name, DType dt, ByteBuffer raw, int i, JsonNode v, float asFloat) {
+        String where = name + "[" + i + "]";
+        switch (dt) {
+            case U64: {
+                BigInteger got = new BigInteger(Long.toUnsignedString(raw.getLong(8 * i)));
+                assertEquals(v.bigIntegerValue(), got, where);
+                assertEquals(new java.math.BigDecimal(v.bigIntegerValue()).floatValue(), asFloat, where);
+                return;
+            }
+            case I64:
+                assertEquals(v.longValue(), raw.getLong(8 * i), where);
+                assertEquals((float) v.longValue(), asFloat, where);
+                return;
+            case U32: assertEquals(v.longValue(), raw.getInt(4 * i) & 0xffffffffL, where); return;
+            case I32: assertEquals(v.intValue(), raw.getInt(4 * i), where); return;
+            case U16: assertEquals(v.intValue(), raw.getShort(2 * i) & 0xffff, where); assertEquals(v.intValue(), asFloat); return;
+            case I16: assertEquals(v.intValue(), raw.getShort(2 * i), where); assertEquals(v.intValue(), asFloat); return;
+            case U8: assertEquals(v.intValue(), raw.get(i) & 0xff, where); assertEquals(v.intValue(), asFloat); return;
+            case I8: assertEquals(v.intValue(), raw.get(i), where); assertEquals(v.intValue(), asFloat); return;
+            case BOOL: assertEquals(v.booleanValue() ? 1f : 0f, asFloat, where); return;
+            case F64: {
+                double want = number(v);
+                double got = raw.getDouble(8 * i);
+                assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), where);
+                assertEquals(Float.floatToIntBits((float) want), Float.floatToIntBits(asFloat), where);
+                return;
+            }
+            default: {
+                float want = (float) number(v);
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(asFloat), where + " " + want + " vs " + asFloat);
+            }
+        }
+    }
+
+    private static double number(JsonNode v) {
+        if (v.isTextual()) {
+            switch (v.asText()) {
+                case "nan": return Double.NaN;
+                case "inf": return Double.POSITIVE_INFINITY;
+                case "-inf": return Double.NEGATIVE_INFINITY;
+                case "-0.0": return -0.0;
+                default: throw new IllegalArgumentException(v.asText());
+            }
+        }
+        return v.doubleValue();
+    }
+
+    @Test
+    void f32IsAZeroCopySliceOfTheMap() throws Exception {
+        Path p = TestFiles.safetensors(dir, "a.safetensors", A + "}", TestFiles.f32(1.5f, -2f));
+        try (TensorReader r = Checkpoints.open(p)) {
+            ByteBuffer b = r.toF32("a");
+            assertTrue(b.isDirect());
+            assertTrue(b.isReadOnly());
+            assertEquals(ByteOrder.LITTLE_ENDIAN, b.order());
+            assertEquals(8, b.remaining());
+            assertArrayEquals(new float[] {1.5f, -2f}, r.floats("a"));
+            assertEquals(List.of("a"), r.names());
+            assertEquals(Map.of(), r.metadata());
+            assertEquals(p, r.source());
+        }
+    }
+
+    @Test
+    void validEdgeCasesLoad() throws Exception {
+        // zero-size and scalar tensors, header padded with spaces, unsorted header keys
+        String h = "{\"s\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[8,12]},"
+                + "\"z\":{\"dtype\":\"F16\",\"shape\":[0,3],\"data_offsets\":[8,8]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}      ";
+        byte[] data = TestFiles.f32(1f, 2f, 3f);
+        try (TensorReader r = Checkpoints.open(TestFiles.safetensors(dir, "e.safetensors", h, data))) {
+            assertEquals(List.of("a", "s", "z"), r.names());
+            assertArrayEquals(new float[] {3f}, r.floats("s"));
+            assertArrayEquals(new long[0], r.info("s").shape());
+            assertEquals(1, r.info("s").numel());
+            assertEquals(0, r.info("z").numel());
+            assertEquals(0, r.bytes("z").remaining());
+            assertArrayEquals(new float[0], r.floats("z"));
+        }
+        // only __metadata__, no data
+        try (TensorReader r = Checkpoints.open(TestFiles.safetensors(dir, "m.safetensors",
+                "{\"__metadata__\":{\"format\":\"pt\"}}", new byte[0]))) {
+            assertEquals(List.of(), r.names());
+            assertEquals(Map.of("format", "pt"), r.metadata());
+        }
+        try (TensorReader r = Checkpoints.open(TestFiles.safetensors(dir, "empty.safetensors", "{}", new byte[0]))) {
+            assertEquals(List.of(), r.names());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "unknown dtype|{'a':{'dtype':'F33','shape':[2],'data_offsets':[0,8]}}|8|unknown safetensors dtype 'F33'",
+        "negative dim|{'a':{'dtype':'F32','shape':[-2],'data_offsets':[0,8]}}|8|shape[0] is negative",
+        "float dim|{'a':{'dtype':'F32','shape':[2.0],'data_offsets':[0,8]}}|8|shape[0] must be a non-negative integer",
+        "size mismatch|{'a':{'dtype':'F32','shape':[3],'data_offsets':[0,8]}}|8|needs 12 bytes but data_offsets [0, 8] span 8",
+        "end before begin|{'a':{'dtype':'F32','shape':[0],'data_offsets':[8,0]}}|8|end before begin",
+        "out of bounds|{'a':{'dtype':'F32','shape':[4],'data_offsets':[0,16]}}|8|tensors cover 16 bytes of data but the file holds 8",
+        "hole at end|{'a':{'dtype':'F32','shape':[1],'data_offsets':[0,4]}}|8|tensors cover 4 bytes of data but the file holds 8",
+        "hole before|{'a':{'dtype':'F32','shape':[1],'data_offsets':[4,8]}}|8|leaves a hole of 4 bytes",
+        "overlap|{'a':{'dtype':'F32','shape':[2],'data_offsets':[0,8]},'b':{'dtype':'F32','shape':[1],'data_offsets':[4,8]}}|8|overlaps the previous tensor",
+        "overflow|{'a':{'dtype':'F32','shape':[4294967296,4294967296],'data_offsets':[0,8]}}|8|overflows 64-bit arithmetic",
+        "huge claim|{'a':{'dtype':'F32','shape':[1000000000000],'data_offsets':[0,4000000000000]}}|8|tensors cover 4000000000000 bytes",
+        "offset too big|{'a':{'dtype':'F32','shape':[2],'data_offsets':[0,18446744073709551616]}}|8|overflows 64-bit arithmetic",
+        "duplicate key|{'a':{'dtype':'F32','shape':[2],'data_offsets':[0,8]},'a':{'dtype':'F32','shape':[2],'data_offsets':[0,8]}}|8|Duplicate field 'a'",
+        "bad json|{'a':{'dtype':'F32','shape':[2],'data_offsets':[0,8]}|8|not well-formed JSON",
+        "trailing garbage|{'a':{'dtype':'F32','shape':[2],'data_offsets':[0,8]}}x|8|not well-formed JSON",
+        "not an object|[1,2]|8|must be a JSON object",
+        "entry not object|{'a':3}|8|header entry must be an object",
+        "missing offsets|{'a':{'dtype':'F32','shape':[2]}}|8|'data_offsets' must be an array of two integers",
+        "three offsets|{'a':{'dtype':'F32','shape':[2],'data_offsets':[0,4,8]}}|8|'data_offsets' must be an array of two integers",
+        "metadata not strings|{'__metadata__':{'format':1},'a':{'dtype':'F32','shape':[2],'data_offsets':[0,8]}}|8|__metadata__ value of 'format' must be a string",
+        "lowercase dtype|{'a':{'dtype':'f32','shape':[2],'data_offsets':[0,8]}}|8|unknown safetensors dtype 'f32'",
+    })
+    void headerViolationsAreNamed(String label, String header, int dataBytes, String expected) throws IOException {
+        Path p = TestFiles.safetensors(dir, "bad.safetensors", header.replace('\'', '"'), new byte[dataBytes]);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(p).close());
+        assertTrue(e.getMessage().contains(expected), label + ": " + e.getMessage());
+        assertTrue(e.getMessage().startsWith(p.toString() + ": "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        if (header.startsWith("{'a'") && !label.equals("bad json") && !label.equals("trailing garbage")
+                && !label.equals("duplicate key") && !label.startsWith("out of bounds")
+                && !label.startsWith("hole at") && !label.equals("huge claim")) {
+            assertTrue(e.getMessage().contains("tensor 'a'") || e.getMessage().contains("tensor 'b'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void headerLengthBounds() throws IOException {
+        byte[] h = (A + "}").getBytes(StandardCharsets.UTF_8);
+        Path tooBig = TestFiles.safetensorsRaw(dir, "big.safetensors", 100_000_001L, h, new byte[8]);
+        assertMessage(tooBig, "exceeds the limit of 100000000 bytes");
+        Path negative = TestFiles.safetensorsRaw(dir, "neg.safetensors", -1L, h, new byte[8]);
+        assertMessage(negative, "header length 18446744073709551615 exceeds the limit");
+        Path past = TestFiles.safetensorsRaw(dir, "past.safetensors", 5000, h, new byte[8]);
+        assertMessage(past, "runs past the end");
+        Path tiny = dir.resolve("tiny.safetensors");
+        Files.write(tiny, new byte[] {1, 2, 3});
+        assertMessage(tiny, "too small for a safetensors file");
+        Path badUtf8 = TestFiles.safetensorsRaw(dir, "utf.safetensors", 4, new byte[] {'{', (byte) 0xff, '}', ' '}, new byte[0]);
+        assertMessage(badUtf8, "not valid UTF-8");
+    }
+
+    private static void assertMessage(Path p, String expected) {
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(p).close());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertTrue(e.getMessage().contains(p.getFileName().toString()), e.getMessage());
+    }
+
+    @Test
+    void absentTensorAndClosedReader() throws Exception {
+        Path p = TestFiles.safetensors(dir, "a.safetensors", A + "}", TestFiles.f32(1f, 2f));
+        TensorReader r = Checkpoints.open(p);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> r.info("nope"));
+        assertTrue(e.getMessage().contains("tensor 'nope'") && e.getMessage().contains(p.toString()), e.getMessage());
+        assertFalse(r.contains("nope"));
+        r.close();
+        assertThrows(CheckpointException.class, () -> r.bytes("a"));
+    }
+
+    @Test
+    void largeFilesAreMappedInRegionsOfWholeTensors() throws Exception {
+        StringBuilder h = new StringBuilder("{");
+        float[] all = new float[40];
+        for (int t = 0; t < 10; t++) {
+            if (t > 0) {
+                h.append(',');
+            }
+            h.append("\"t").append(t).append("\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[")
+                    .append(16 * t).append(',').append(16 * t + 16).append("]}");
+            for (int i = 0; i < 4; i++) {
+                all[4 * t + i] = t * 10 + i;
+            }
+        }
+        h.append('}');
+        Path p = TestFiles.safetensors(dir, "regions.safetensors", h.toString(), TestFiles.f32(all));
+        try (SafetensorsReader r = SafetensorsReader.open(p, 40)) {
+            assertEquals(5, r.regionCount()); // two 16-byte tensors per 40-byte region
+            for (int t = 0; t < 10; t++) {
+                assertArrayEquals(new float[] {t * 10, t * 10 + 1, t * 10 + 2, t * 10 + 3}, r.floats("t" + t));
+            }
+        }
+        try (SafetensorsReader r = SafetensorsReader.open(p, 8)) { // every tensor larger than a region
+            assertEquals(10, r.regionCount());
+            assertArrayEquals(new float[] {90, 91, 92, 93}, r.floats("t9"));
+        }
+    }
+
+    @Test
+    void directoryPrefersSafetensors() throws Exception {
+        TestFiles.safetensors(dir, "model.safetensors", A + "}", TestFiles.f32(1f, 2f));
+        try (TensorReader r = Checkpoints.open(dir)) {
+            assertEquals(dir.resolve("model.safetensors"), r.source());
+        }
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(empty));
+        assertTrue(e.getMessage().contains("no weights found"), e.getMessage());
+    }
+}
