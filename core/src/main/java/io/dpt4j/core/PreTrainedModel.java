@@ -12,6 +12,7 @@ import io.dpt4j.core.outputs.ModelOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What every model class shares: its config, its DJL block (the module tree with Hugging Face names),
@@ -66,7 +67,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
 
     public LoadReport loadWeights(TensorReader reader, LoadOptions options) throws IOException {
         ensureOpen();
-        loadReport = StateDictLoader.load(reader, block.namedParameters(), baseModelPrefix(), manager,
+        loadReport = StateDictLoader.load(reader, block.namedParameters(), block.namedShapes(), baseModelPrefix(), manager,
                 options != null && options.allowMissingKeys);
         return loadReport;
     }
@@ -116,8 +117,10 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     }
 
     public long numParameters() {
-        return block.namedParameters().values().stream().filter(p -> p.getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN)
-                .mapToLong(p -> p.getShape().size()).sum();
+        Map<String, ai.djl.nn.Parameter> ps = block.namedParameters();
+        return block.namedShapes().entrySet().stream()
+                .filter(e -> ps.get(e.getKey()).getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN)
+                .mapToLong(e -> e.getValue().size()).sum();
     }
 
     static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {

@@ -31,10 +31,11 @@ public final class StateDictLoader {
 
     /**
      * @param expected the model's parameters by full Hugging Face name
+     * @param shapes their expected shapes
      * @param prefix the base-model prefix ({@code "dpt"}), or null
      * @param allowMissing whether missing keys are tolerated (they stay unloaded and fail at use)
      */
-    public static LoadReport load(TensorReader reader, Map<String, Parameter> expected, String prefix,
+    public static LoadReport load(TensorReader reader, Map<String, Parameter> expected, Map<String, Shape> shapes, String prefix,
             NDManager manager, boolean allowMissing) throws IOException {
         List<String> ckpt = reader.names();
         String dotted = prefix == null ? null : prefix + ".";
@@ -70,7 +71,7 @@ public final class StateDictLoader {
                 continue;
             }
             TensorInfo info = reader.info(ck);
-            Shape want = e.getValue().getShape();
+            Shape want = shapes.get(e.getKey());
             if (!Arrays.equals(info.shape(), want.getShape())) {
                 mismatched.add(ck + " (checkpoint " + Arrays.toString(info.shape()) + ", model " + Arrays.toString(want.getShape()) + ")");
             }
@@ -89,14 +90,14 @@ public final class StateDictLoader {
         long params = 0;
         for (Map.Entry<String, String> e : modelKeyToCkpt.entrySet()) {
             Parameter p = expected.get(e.getKey());
-            NDArray arr = toArray(reader, e.getValue(), p.getShape(), manager);
+            NDArray arr = toArray(reader, e.getValue(), shapes.get(e.getKey()), manager);
             arr.setName(e.getKey());
             if (p.isInitialized()) {
                 p.getArray().close();
             }
             p.setArray(arr);
             n++;
-            params += p.getShape().size();
+            params += shapes.get(e.getKey()).size();
         }
         Collections.sort(unexpected);
         return new LoadReport(reader.source().toString(), List.copyOf(missing), List.copyOf(unexpected), List.of(), n, params);

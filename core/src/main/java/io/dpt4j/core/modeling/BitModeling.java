@@ -316,8 +316,11 @@ public final class BitModeling {
             return channels;
         }
 
-        public List<NDArray> featureMaps(NDArray pixelValues) {
-            List<NDArray> hs = bit.encoder.forwardAll(bit.embedder.forward(pixelValues));
+        /** @param capturePrefix where this backbone sits in the model, for captured intermediates */
+        public List<NDArray> featureMaps(NDArray pixelValues, ForwardContext ctx, String capturePrefix) {
+            NDArray stem = bit.embedder.forward(pixelValues);
+            ctx.capture(capturePrefix + "bit.embedder", stem);
+            List<NDArray> hs = bit.encoder.forwardAll(stem);
             List<NDArray> maps = new ArrayList<>();
             for (int i = 0; i < config.stageNames().size() && i < hs.size(); i++) {
                 if (config.outFeatures().contains(config.stageNames().get(i))) {

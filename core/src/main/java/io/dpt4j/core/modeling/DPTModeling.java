@@ -130,7 +130,7 @@ public final class DPTModeling {
             }
             NDManager m = pixelValues.getManager();
             NDArray pos = resizePosEmbed(v(positionEmbeddings), s.get(2) / config.patchSize, s.get(3) / config.patchSize, m);
-            List<NDArray> maps = backbone.featureMaps(pixelValues);
+            List<NDArray> maps = backbone.featureMaps(pixelValues, ctx, "debug.dpt.embeddings.backbone.");
             for (int i = 0; i < maps.size(); i++) {
                 ctx.capture("debug.dpt.embeddings.backbone.feature_maps." + i, maps.get(i));
             }
@@ -167,7 +167,7 @@ public final class DPTModeling {
         }
 
         /** Returns {context, attention probabilities}. */
-        public NDArray[] forward(NDArray h) {
+        public NDArray[] forwardWithAttention(NDArray h) {
             NDArray q = split(query.forward(h));
             NDArray k = split(key.forward(h));
             NDArray v = split(value.forward(h));
@@ -201,8 +201,8 @@ public final class DPTModeling {
             output = child("output", new DPTViTSelfOutput(c));
         }
 
-        public NDArray[] forward(NDArray h) {
-            NDArray[] a = attention.forward(h);
+        public NDArray[] forwardWithAttention(NDArray h) {
+            NDArray[] a = attention.forwardWithAttention(h);
             return new NDArray[] {output.forward(a[0]), a[1]};
         }
     }
@@ -251,8 +251,8 @@ public final class DPTModeling {
         }
 
         /** Returns {layer output, attention probabilities}. */
-        public NDArray[] forward(NDArray h) {
-            NDArray[] a = attention.forward(layernormBefore.forward(h));
+        public NDArray[] forwardWithAttention(NDArray h) {
+            NDArray[] a = attention.forwardWithAttention(layernormBefore.forward(h));
             NDArray h1 = a[0].add(h);
             NDArray out = output.forward(intermediate.forward(layernormAfter.forward(h1)), h1);
             return new NDArray[] {out, a[1]};
@@ -276,7 +276,7 @@ public final class DPTModeling {
         public NDArray forward(NDArray h, List<NDArray> hiddenStates, List<NDArray> attentions) {
             for (DPTViTLayer l : layer.items()) {
                 hiddenStates.add(h);
-                NDArray[] r = l.forward(h);
+                NDArray[] r = l.forwardWithAttention(h);
                 h = r[0];
                 if (attentions != null) {
                     attentions.add(r[1]);

@@ -14,11 +14,6 @@ import ai.djl.pytorch.jni.JniUtils;
 public final class F {
     private F() {}
 
-    // Interpolation modes of DJL's torchNNInterpolate binding.
-    private static final int NEAREST = 0;
-    private static final int BILINEAR = 2;
-    private static final int BICUBIC = 3;
-
     static PtNDArray pt(NDArray a) {
         return (PtNDArray) a;
     }
@@ -67,16 +62,43 @@ public final class F {
         return JniUtils.maxPool(pt(x), new Shape(kernel), new Shape(stride), new Shape(padding), ceilMode);
     }
 
+    /** F.interpolate(x, size=(h, w), mode="bilinear", align_corners=..., antialias=False) on [..., H, W]. */
     public static NDArray interpolateBilinear(NDArray x, long h, long w, boolean alignCorners) {
-        return JniUtils.interpolate(pt(x), new long[] {h, w}, BILINEAR, alignCorners);
+        return resize(x, h, w, Interpolation.bilinearMatrix((int) x.getShape().get(x.getShape().dimension() - 2), (int) h, alignCorners),
+                Interpolation.bilinearMatrix((int) x.getShape().get(x.getShape().dimension() - 1), (int) w, alignCorners));
     }
 
+    /** F.interpolate(x, size=(h, w), mode="bicubic", align_corners=..., antialias=False), A = -0.75. */
     public static NDArray interpolateBicubic(NDArray x, long h, long w, boolean alignCorners) {
-        return JniUtils.interpolate(pt(x), new long[] {h, w}, BICUBIC, alignCorners);
+        return resize(x, h, w, Interpolation.bicubicMatrix((int) x.getShape().get(x.getShape().dimension() - 2), (int) h, alignCorners),
+                Interpolation.bicubicMatrix((int) x.getShape().get(x.getShape().dimension() - 1), (int) w, alignCorners));
     }
 
-    public static NDArray interpolateNearest(NDArray x, long h, long w) {
-        return JniUtils.interpolate(pt(x), new long[] {h, w}, NEAREST, false);
+    private static NDArray resize(NDArray x, long h, long w, float[] rh, float[] rw) {
+        Shape s = x.getShape();
+        long inH = s.get(s.dimension() - 2);
+        long inW = s.get(s.dimension() - 1);
+        NDArray y = x;
+        if (w != inW || !isIdentity(rw, (int) inW)) {
+            NDArray rwT = x.getManager().create(rw, new Shape(w, inW)).transpose();
+            y = y.matMul(rwT);
+        }
+        if (h != inH || !isIdentity(rh, (int) inH)) {
+            NDArray rhM = x.getManager().create(rh, new Shape(h, inH));
+            y = rhM.matMul(y);
+        }
+        return y == x ? x.duplicate() : y;
+    }
+
+    private static boolean isIdentity(float[] m, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (m[i * n + j] != (i == j ? 1f : 0f)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Applies a transformers ACT2FN activation by name. */

@@ -24,6 +24,7 @@ import java.util.Map;
  */
 public abstract class HfBlock extends AbstractBlock {
     private final Map<String, Parameter> hfParams = new LinkedHashMap<>();
+    private final Map<String, Shape> hfShapes = new LinkedHashMap<>();
     private final Map<String, HfBlock> hfChildren = new LinkedHashMap<>();
 
     /** Declares a parameter named as in the Hugging Face state dict, with its expected shape. */
@@ -31,11 +32,11 @@ public abstract class HfBlock extends AbstractBlock {
         Parameter p = Parameter.builder()
                 .setName(name)
                 .setType(name.endsWith("bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
-                .optShape(new Shape(shape))
                 .optRequiresGrad(false)
                 .build();
         addParameter(p);
         hfParams.put(name, p);
+        hfShapes.put(name, new Shape(shape));
         return p;
     }
 
@@ -44,11 +45,11 @@ public abstract class HfBlock extends AbstractBlock {
         Parameter p = Parameter.builder()
                 .setName(name)
                 .setType(Parameter.Type.RUNNING_MEAN)
-                .optShape(new Shape(shape))
                 .optRequiresGrad(false)
                 .build();
         addParameter(p);
         hfParams.put(name, p);
+        hfShapes.put(name, new Shape(shape));
         return p;
     }
 
@@ -78,6 +79,18 @@ public abstract class HfBlock extends AbstractBlock {
     private void collect(String prefix, Map<String, Parameter> out) {
         hfParams.forEach((n, p) -> out.put(prefix + n, p));
         hfChildren.forEach((n, c) -> c.collect(prefix + n + ".", out));
+    }
+
+    /** The shape each parameter must have (from the config), by full dotted Hugging Face name. */
+    public Map<String, Shape> namedShapes() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        collectShapes("", out);
+        return out;
+    }
+
+    private void collectShapes(String prefix, Map<String, Shape> out) {
+        hfShapes.forEach((n, s) -> out.put(prefix + n, s));
+        hfChildren.forEach((n, c) -> c.collectShapes(prefix + n + ".", out));
     }
 
     /** The array of a loaded parameter (fails with the parameter's name if it was never loaded). */
