@@ -37,8 +37,17 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
         return fromPretrained(dir, LoadOptions.defaults());
     }
 
+    /**
+     * Loads the encoder. A checkpoint without pooler weights (any head model's) gives a model without
+     * pooler ({@code pooler_output} null) instead of transformers' randomly initialised one.
+     */
     public static DPTModel fromPretrained(Path dir, LoadOptions options) throws IOException {
-        return load(new DPTModel(DPTConfig.fromPretrained(dir)), dir, options);
+        DPTConfig config = DPTConfig.fromPretrained(dir);
+        boolean hasPooler;
+        try (io.dpt4j.converters.TensorReader r = io.dpt4j.converters.Checkpoints.open(dir)) {
+            hasPooler = r.names().stream().anyMatch(k -> k.equals("pooler.dense.weight") || k.equals("dpt.pooler.dense.weight"));
+        }
+        return load(new DPTModel(config, hasPooler), dir, options);
     }
 
     /** A hub id (e.g. "Intel/dpt-large") or a local directory. */

@@ -32,6 +32,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         this.config = config;
         this.block = block;
         this.manager = DptEngine.newManager();
+        block.registerFullNames();
     }
 
     public C getConfig() {

@@ -93,10 +93,19 @@ public abstract class HfBlock extends AbstractBlock {
         hfChildren.forEach((n, c) -> c.collectShapes(prefix + n + ".", out));
     }
 
-    /** The array of a loaded parameter (fails with the parameter's name if it was never loaded). */
+    private static final Map<Parameter, String> FULL_NAMES =
+            Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** Records each parameter's full checkpoint key, so errors about it can name it. */
+    public void registerFullNames() {
+        namedParameters().forEach((k, p) -> FULL_NAMES.put(p, k));
+    }
+
+    /** The array of a loaded parameter (fails with the parameter's key if it was never loaded). */
     protected static NDArray v(Parameter p) {
         if (!p.isInitialized()) {
-            throw new IllegalStateException("parameter '" + p.getName() + "' has no value: load a checkpoint first");
+            String name = FULL_NAMES.getOrDefault(p, p.getName());
+            throw new IllegalStateException("weight '" + name + "' was not in the checkpoint (loaded with missing keys allowed), so this model cannot run");
         }
         return p.getArray();
     }

@@ -1,0 +1,113 @@
+package io.dpt4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dpt4j.converters.Checkpoints;
+import io.dpt4j.converters.SafetensorsWriter;
+import io.dpt4j.converters.TensorData;
+import io.dpt4j.converters.TensorReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ForwardCommandTest {
+    static final Path MODEL = CliTestSupport.resource("hybrid-depth");
+
+    @Test
+    void writesEveryReferenceOutputWithinTolerance(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("sub/out.safetensors");
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", MODEL.toString(),
+                "--inputs", MODEL.resolve("inputs.safetensors").toString(), "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        try (TensorReader got = Checkpoints.open(out); TensorReader want = Checkpoints.open(MODEL.resolve("outputs.safetensors"))) {
+            int compared = 0;
+            for (String name : want.names()) {
+                if (name.startsWith("debug.")) {
+                    assertFalse(got.contains(name), "debug tensors only with --debug");
+                    continue;
+                }
+                assertTrue(got.contains(name), "missing " + name);
+                float[] a = got.floats(name);
+                float[] b = want.floats(name);
+                assertEquals(b.length, a.length, name);
+                for (int i = 0; i < a.length; i++) {
+                    assertTrue(Math.abs(a[i] - b[i]) <= 8.9e-5 + 1e-4 * Math.abs(b[i]), name + "[" + i + "]: " + a[i] + " vs " + b[i]);
+                }
+                compared++;
+            }
+            assertTrue(compared >= 9, "compared " + compared);
+        }
+    }
+
+    @Test
+    void wrongInputSizeIsOneLineError(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in.safetensors");
+        SafetensorsWriter.write(in, Map.of("pixel_values", TensorData.ofFloats(new long[] {1, 3, 32, 48}, new float[3 * 32 * 48])), Map.of());
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", MODEL.toString(), "--inputs", in.toString(),
+                "--output", tmp.resolve("o.safetensors").toString());
+        assertEquals(2, r.exitCode());
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("doesn't match model (64*64)"), r.err());
+        assertFalse(Files.exists(tmp.resolve("o.safetensors")));
+    }
+
+    @Test
+    void wrongChannelCountAndMissingTensorAreOneLineErrors(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in.safetensors");
+        SafetensorsWriter.write(in, Map.of("pixel_values", TensorData.ofFloats(new long[] {1, 1, 64, 64}, new float[64 * 64])), Map.of());
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", MODEL.toString(), "--inputs", in.toString(),
+                "--output", tmp.resolve("o.safetensors").toString());
+        assertEquals(2, r.exitCode());
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("[batch, 3, height, width]"), r.err());
+
+        Path other = tmp.resolve("other.safetensors");
+        SafetensorsWriter.write(other, Map.of("images", TensorData.ofFloats(new long[] {1}, new float[1])), Map.of());
+        r = CliTestSupport.run("forward", "--model", MODEL.toString(), "--inputs", other.toString(), "--output", tmp.resolve("o.safetensors").toString());
+        assertEquals(2, r.exitCode());
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("no tensor named pixel_values"), r.err());
+    }
+
+    @Test
+    void missingFilesAndBadConfigsAreOneLineErrors(@TempDir Path tmp) throws Exception {
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", tmp.resolve("nope").toString(), "--inputs",
+                MODEL.resolve("inputs.safetensors").toString(), "--output", tmp.resolve("o.safetensors").toString());
+        assertTrue(r.exitCode() != 0);
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("nope"), r.err());
+
+        r = CliTestSupport.run("forward", "--model", MODEL.toString(), "--inputs", tmp.resolve("missing.safetensors").toString(),
+                "--output", tmp.resolve("o.safetensors").toString());
+        assertTrue(r.exitCode() != 0);
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("missing.safetensors"), r.err());
+
+        Path bad = tmp.resolve("bad");
+        Files.createDirectories(bad);
+        Files.copy(MODEL.resolve("model.safetensors"), bad.resolve("model.safetensors"));
+        Files.writeString(bad.resolve("config.json"), Files.readString(MODEL.resolve("config.json"))
+                .replace("\"readout_type\": \"project\"", "\"readout_type\": \"sideways\""));
+        r = CliTestSupport.run("forward", "--model", bad.toString(), "--inputs", MODEL.resolve("inputs.safetensors").toString(),
+                "--output", tmp.resolve("o.safetensors").toString());
+        assertTrue(r.exitCode() != 0);
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("readout_type"), r.err());
+
+        Files.writeString(bad.resolve("config.json"), "{\"architectures\": [\"DPTForImageClassification\"], \"model_type\": \"dpt\"}");
+        r = CliTestSupport.run("forward", "--model", bad.toString(), "--inputs", MODEL.resolve("inputs.safetensors").toString(),
+                "--output", tmp.resolve("o.safetensors").toString());
+        assertTrue(r.exitCode() != 0);
+        assertOneLine(r.err());
+        assertTrue(r.err().contains("DPTForImageClassification") && r.err().contains("not supported"), r.err());
+    }
+
+    static void assertOneLine(String err) {
+        assertEquals(1, err.strip().lines().count(), "expected one line, got:\n" + err);
+        assertFalse(err.contains("\tat "), err);
+    }
+}
