@@ -67,6 +67,20 @@ public final class AutoModel {
         }
     }
 
+    /** A model of the config's architecture with declared but unloaded weights (for conversion and benchmarks). */
+    public static PreTrainedModel<?, ?> fromConfig(Path configFile) throws IOException {
+        String arch = architectureOf(configFile);
+        Factory f;
+        synchronized (AutoModel.class) {
+            f = ARCHITECTURES.get(arch);
+        }
+        if (f == null) {
+            throw new ConfigException(configFile + ": architecture \"" + arch + "\" is not supported; supported: "
+                    + String.join(", ", supportedArchitectures()));
+        }
+        return f.create(configFile);
+    }
+
     public static PreTrainedModel<?, ?> fromPretrained(Path dir) throws IOException {
         return fromPretrained(dir, LoadOptions.defaults());
     }
@@ -74,16 +88,7 @@ public final class AutoModel {
     public static PreTrainedModel<?, ?> fromPretrained(Path dir, LoadOptions options) throws IOException {
         Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
         Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
-        String arch = architectureOf(config);
-        Factory f;
-        synchronized (AutoModel.class) {
-            f = ARCHITECTURES.get(arch);
-        }
-        if (f == null) {
-            throw new ConfigException(config + ": architecture \"" + arch + "\" is not supported; supported: "
-                    + String.join(", ", supportedArchitectures()));
-        }
-        return PreTrainedModel.load(f.create(config), modelDir, options);
+        return PreTrainedModel.load(fromConfig(config), modelDir, options);
     }
 
     public static PreTrainedModel<?, ?> fromPretrained(String idOrPath, LoadOptions options) throws IOException {

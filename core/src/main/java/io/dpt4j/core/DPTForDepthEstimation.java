@@ -64,8 +64,11 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     protected DepthEstimatorOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
         Block b = (Block) block;
         Features f = features(config, b.dpt, b.backbone, pixelValues, ctx);
+        ctx.stage("backbone");
         List<NDArray> fused = b.neck.forward(f.maps, f.patchHeight, f.patchWidth, ctx);
+        ctx.stage("neck");
         NDArray depth = b.head.forward(fused);
+        ctx.stage("head");
         return new DepthEstimatorOutput(depth, ctx.outputHiddenStates ? f.hiddenStates : null, f.attentions);
     }
 

@@ -67,9 +67,12 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     protected SemanticSegmenterOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
         Block b = (Block) block;
         DPTForDepthEstimation.Features f = DPTForDepthEstimation.features(config, b.dpt, null, pixelValues, ctx);
+        ctx.stage("backbone");
         List<NDArray> fused = b.neck.forward(f.maps, null, null, ctx);
+        ctx.stage("neck");
         NDArray logits = b.head.forward(fused);
         NDArray aux = b.auxiliaryHead == null ? null : b.auxiliaryHead.forward(fused.get(fused.size() - 1));
+        ctx.stage("head");
         return new SemanticSegmenterOutput(logits, aux, ctx.outputHiddenStates ? f.hiddenStates : null, f.attentions);
     }
 }

@@ -64,6 +64,7 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
     @Override
     protected BaseModelOutputWithPoolingAndIntermediateActivations forwardImpl(NDArray pixelValues, ForwardContext ctx) {
         DPTModelResult r = ((DPTModelBlock) block).forward(pixelValues, ctx, true);
+        ctx.stage("backbone");
         return new BaseModelOutputWithPoolingAndIntermediateActivations(r.lastHiddenState, r.poolerOutput,
                 ctx.outputHiddenStates ? r.hiddenStates : null, r.attentions, r.intermediateActivations);
     }

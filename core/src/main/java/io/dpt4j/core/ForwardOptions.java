@@ -5,6 +5,7 @@ public final class ForwardOptions {
     boolean outputHiddenStates;
     boolean outputAttentions;
     boolean captureIntermediates;
+    boolean timeStages;
 
     public static ForwardOptions defaults() {
         return new ForwardOptions();
@@ -31,7 +32,18 @@ public final class ForwardOptions {
         return this;
     }
 
+    /** Record the wall time of each stage (backbone, neck, head) in {@code ModelOutput#stageSeconds()}. */
+    public ForwardOptions timeStages(boolean v) {
+        this.timeStages = v;
+        return this;
+    }
+
     io.dpt4j.core.modeling.ForwardContext toContext() {
-        return new io.dpt4j.core.modeling.ForwardContext(outputHiddenStates, outputAttentions, captureIntermediates);
+        io.dpt4j.core.modeling.ForwardContext c =
+                new io.dpt4j.core.modeling.ForwardContext(outputHiddenStates, outputAttentions, captureIntermediates);
+        if (timeStages) {
+            c.timeStages();
+        }
+        return c;
     }
 }

@@ -89,6 +89,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
             ForwardContext ctx = options.toContext();
             O out = forwardImpl(pixelValues, ctx);
             out.setIntermediates(ctx.captured());
+            out.setStageSeconds(ctx.stageSeconds());
             out.attach(caller);
             return out;
         }

@@ -138,6 +138,23 @@ class WeightLoadingTest {
         }
     }
 
+    @Test
+    void forwardPassesLeaveNothingOnTheWeightsManager() throws Exception {
+        for (String name : java.util.List.of("vit-depth", "hybrid-depth", "seg-aux")) {
+            ReferenceCase c = ReferenceCase.named(name);
+            try (NDManager m = DptEngine.newManager(); PreTrainedModel<?, ?> model = AutoModel.fromPretrained(c.dir())) {
+                NDArray x = input(m, c);
+                model.forward(x).close();
+                int afterFirst = model.getManager().getManagedArrays().size();
+                for (int i = 0; i < 3; i++) {
+                    model.forward(x, ForwardOptions.everything()).close();
+                }
+                assertEquals(afterFirst, model.getManager().getManagedArrays().size(), name);
+                assertEquals(1, m.getManagedArrays().size(), name);
+            }
+        }
+    }
+
     static Path copyWithout(Path src, Path tmp, String dropKey) throws Exception {
         Path dir = tmp.resolve("model");
         Files.createDirectories(dir);

@@ -14,7 +14,9 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new ForwardCommand()
+                new ForwardCommand(),
+                new BenchCommand(),
+                new RandomCheckpointCommand()
                 // registered commands
                 )) {
             m.put(c.name(), c);

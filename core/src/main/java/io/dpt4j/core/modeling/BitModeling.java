@@ -52,7 +52,6 @@ public final class BitModeling {
         private final boolean dynamic;
         private final double eps;
         private final long out;
-        private volatile NDArray standardized;
 
         WeightStandardizedConv2d(long in, long out, int kernel, int stride, int dilation, int groups,
                 String globalPadding, double eps) {
@@ -82,24 +81,15 @@ public final class BitModeling {
             }
         }
 
-        /** The standardised weight, computed once per loaded weight (eval-mode constant). */
+        /** The standardised weight (an eval-mode constant), computed once per loaded weight. */
         private NDArray standardizedWeight() {
-            NDArray w = v(weight);
-            NDArray s = standardized;
-            if (s == null || s.isReleased()) {
-                synchronized (this) {
-                    s = standardized;
-                    if (s == null || s.isReleased()) {
-                        NDArray flat = w.reshape(out, -1);
-                        NDArray mean = flat.mean(new int[] {1}, true);
-                        NDArray centered = flat.sub(mean);
-                        NDArray var = centered.square().mean(new int[] {1}, true);
-                        s = centered.div(var.add((float) eps).sqrt()).reshape(w.getShape());
-                        standardized = s;
-                    }
-                }
-            }
-            return s;
+            return derived("standardized", weight, w -> {
+                NDArray flat = w.reshape(out, -1);
+                NDArray mean = flat.mean(new int[] {1}, true);
+                NDArray centered = flat.sub(mean);
+                NDArray var = centered.square().mean(new int[] {1}, true);
+                return centered.div(var.add((float) eps).sqrt()).reshape(w.getShape());
+            });
         }
 
         @Override
@@ -118,8 +108,10 @@ public final class BitModeling {
         private final Parameter bias;
         private final int groups;
         private final String act;
+        private final long channels;
 
         BitGroupNormActivation(BitConfig config, long channels, boolean applyActivation) {
+            this.channels = channels;
             this.groups = config.numGroups;
             this.act = applyActivation ? config.hiddenAct : null;
             this.weight = param("weight", channels);
@@ -128,7 +120,8 @@ public final class BitModeling {
 
         @Override
         public NDArray forward(NDArray x) {
-            NDArray y = GroupNorm.groupNorm(x, groups, v(weight), v(bias), 1e-5);
+            NDArray y = GroupNorm.groupNorm(x, groups, derived("w4", weight, a -> a.reshape(1, channels, 1, 1)),
+                    derived("b4", bias, a -> a.reshape(1, channels, 1, 1)), 1e-5);
             return act == null ? y : F.act(act, y);
         }
     }

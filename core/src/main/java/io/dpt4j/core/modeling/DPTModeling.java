@@ -171,9 +171,9 @@ public final class DPTModeling {
             NDArray q = split(query.forward(h));
             NDArray k = split(key.forward(h));
             NDArray v = split(value.forward(h));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize));
+            NDArray scores = F.matmul(q, k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize));
             NDArray probs = scores.softmax(-1);
-            NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3);
+            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3);
             Shape s = h.getShape();
             return new NDArray[] {ctx.reshape(s.get(0), s.get(1), (long) heads * headSize), probs};
         }

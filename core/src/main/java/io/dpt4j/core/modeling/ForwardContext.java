@@ -13,11 +13,32 @@ public final class ForwardContext {
     public final boolean outputHiddenStates;
     public final boolean outputAttentions;
     private final Map<String, NDArray> captured;
+    private Map<String, Double> stageSeconds;
+    private long lastMark;
 
     public ForwardContext(boolean outputHiddenStates, boolean outputAttentions, boolean captureIntermediates) {
         this.outputHiddenStates = outputHiddenStates;
         this.outputAttentions = outputAttentions;
         this.captured = captureIntermediates ? new LinkedHashMap<>() : null;
+    }
+
+    /** Starts timing stages: each {@link #stage} records the seconds since the previous mark. */
+    public void timeStages() {
+        stageSeconds = new LinkedHashMap<>();
+        lastMark = System.nanoTime();
+    }
+
+    /** Marks the end of a stage (libtorch CPU ops are synchronous, so wall time is the stage's time). */
+    public void stage(String name) {
+        if (stageSeconds != null) {
+            long now = System.nanoTime();
+            stageSeconds.merge(name, (now - lastMark) / 1e9, Double::sum);
+            lastMark = now;
+        }
+    }
+
+    public Map<String, Double> stageSeconds() {
+        return stageSeconds == null ? Map.of() : stageSeconds;
     }
 
     public static ForwardContext plain() {

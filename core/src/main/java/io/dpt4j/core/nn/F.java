@@ -19,14 +19,33 @@ public final class F {
     }
 
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        if (FlopCounter.active()) {
+            FlopCounter.add(2 * (x.size() / x.getShape().get(x.getShape().dimension() - 1)) * weight.size());
+        }
         return JniUtils.linear(pt(x), pt(weight), bias == null ? null : pt(bias));
+    }
+
+    /** torch.matmul with broadcasting. */
+    public static NDArray matmul(NDArray a, NDArray b) {
+        NDArray y = a.matMul(b);
+        if (FlopCounter.active()) {
+            Shape sa = a.getShape();
+            long k = sa.get(sa.dimension() - 1);
+            FlopCounter.add(2 * y.size() * k);
+        }
+        return y;
     }
 
     public static NDArray conv2d(
             NDArray x, NDArray weight, NDArray bias, long[] stride, long[] padding, long[] dilation, int groups) {
-        return JniUtils.convolution(
+        NDArray y = JniUtils.convolution(
                 pt(x), pt(weight), bias == null ? null : pt(bias),
                 new Shape(stride), new Shape(padding), new Shape(dilation), groups);
+        if (FlopCounter.active()) {
+            // each output element: in/groups * kh * kw MACs
+            FlopCounter.add(2 * y.size() * (weight.size() / weight.getShape().get(0)));
+        }
+        return y;
     }
 
     public static NDArray layerNorm(NDArray x, long[] normalizedShape, NDArray weight, NDArray bias, double eps) {
@@ -81,11 +100,11 @@ public final class F {
         NDArray y = x;
         if (w != inW || !isIdentity(rw, (int) inW)) {
             NDArray rwT = x.getManager().create(rw, new Shape(w, inW)).transpose();
-            y = y.matMul(rwT);
+            y = matmul(y, rwT);
         }
         if (h != inH || !isIdentity(rh, (int) inH)) {
             NDArray rhM = x.getManager().create(rh, new Shape(h, inH));
-            y = rhM.matMul(y);
+            y = matmul(rhM, y);
         }
         return y == x ? x.duplicate() : y;
     }

@@ -110,6 +110,28 @@ public abstract class HfBlock extends AbstractBlock {
         return p.getArray();
     }
 
+    private final Map<String, NDArray[]> derivedCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A tensor derived from a loaded parameter (a reshape, a standardisation), computed once and kept
+     * with the weights: deriving it from the parameter in every pass would leave a new tensor on the
+     * weights' manager each time.
+     */
+    protected NDArray derived(String key, Parameter p, java.util.function.UnaryOperator<NDArray> f) {
+        NDArray src = v(p);
+        NDArray[] e = derivedCache.get(key);
+        if (e == null || e[0] != src || e[1].isReleased()) {
+            synchronized (derivedCache) {
+                e = derivedCache.get(key);
+                if (e == null || e[0] != src || e[1].isReleased()) {
+                    e = new NDArray[] {src, f.apply(src)};
+                    derivedCache.put(key, e);
+                }
+            }
+        }
+        return e[1];
+    }
+
     /** Single-tensor forward used by the DJL adapter; blocks with richer signatures override it. */
     public NDArray forward(NDArray x) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no single-tensor forward");

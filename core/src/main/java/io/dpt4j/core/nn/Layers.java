@@ -103,10 +103,11 @@ public final class Layers {
             long n = x.getShape().get(0);
             long h = x.getShape().get(2);
             long w = x.getShape().get(3);
-            NDArray cols = x.transpose(0, 2, 3, 1).reshape(n * h * w, in)
-                    .matMul(v(weight).reshape(in, out * k * k));
+            NDArray w2 = derived("weight2d", weight, a -> a.reshape(in, out * k * k));
+            NDArray b4 = derived("bias4d", bias, a -> a.reshape(1, out, 1, 1));
+            NDArray cols = F.matmul(x.transpose(0, 2, 3, 1).reshape(n * h * w, in), w2);
             NDArray y = cols.reshape(n, h, w, out, k, k).transpose(0, 3, 1, 4, 2, 5).reshape(n, out, h * k, w * k);
-            return y.add(v(bias).reshape(1, out, 1, 1));
+            return y.add(b4);
         }
     }
 
@@ -174,10 +175,14 @@ public final class Layers {
 
         @Override
         public NDArray forward(NDArray x) {
-            return groupNorm(x, groups, v(weight), v(bias), eps);
+            return groupNorm(x, groups, derived("w4", weight, a -> a.reshape(1, channels, 1, 1)),
+                    derived("b4", bias, a -> a.reshape(1, channels, 1, 1)), eps);
         }
 
-        /** Group norm as a layer norm without affine over each group, then the channel affine. */
+        /**
+         * Group norm: normalise each group over (C/groups, H, W) with the biased variance, then the
+         * per-channel affine; {@code weight}/{@code bias} are already shaped [1, C, 1, 1].
+         */
         public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
             ai.djl.ndarray.types.Shape s = x.getShape();
             long n = s.get(0);
@@ -187,10 +192,7 @@ public final class Layers {
             NDArray centered = g.sub(mean);
             NDArray var = centered.square().mean(new int[] {2}, true);
             NDArray normed = centered.div(var.add((float) eps).sqrt()).reshape(s);
-            long[] bshape = new long[s.dimension()];
-            java.util.Arrays.fill(bshape, 1);
-            bshape[1] = c;
-            return normed.mul(weight.reshape(bshape)).add(bias.reshape(bshape));
+            return normed.mul(weight).add(bias);
         }
     }
 

@@ -12,6 +12,16 @@ import java.util.Map;
  */
 public abstract class ModelOutput implements AutoCloseable {
     private Map<String, NDArray> intermediates = Map.of();
+    private Map<String, Double> stageSeconds = Map.of();
+
+    /** Seconds per stage (backbone, neck, head) when the forward was asked to time them. */
+    public Map<String, Double> stageSeconds() {
+        return stageSeconds;
+    }
+
+    public void setStageSeconds(Map<String, Double> stageSeconds) {
+        this.stageSeconds = stageSeconds;
+    }
 
     /** The non-null fields in transformers' order, tuples flattened as {@code name.<i>}. */
     public abstract Map<String, NDArray> toMap();

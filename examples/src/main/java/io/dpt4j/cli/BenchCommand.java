@@ -1,0 +1,188 @@
+package io.dpt4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.ForwardOptions;
+import io.dpt4j.core.PreTrainedModel;
+import io.dpt4j.core.nn.FlopCounter;
+import io.dpt4j.core.outputs.ModelOutput;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ./dpt bench}: load time, first-run and steady-state forward times, per-stage breakdown,
+ * achieved GFLOP/s against the engine's fp32 matmul peak measured in the same run, and peak RSS. The
+ * last stdout line is one JSON object.
+ */
+public final class BenchCommand implements Command {
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "benchmark a model's forward pass (timings, GFLOP/s vs matmul peak, peak RSS)";
+    }
+
+    static final String HELP = String.join("\n",
+            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32]",
+            "                   [--warmup K] [--runs R]",
+            "",
+            "  --size HxW     input size (default: the config's image_size)",
+            "  --batch N      images per forward (default 1)",
+            "  --threads N    libtorch intra-op threads (default: all cores)",
+            "  --dtype        f32 (the only precision this engine runs; see README performance notes)",
+            "  --warmup K     untimed runs after the first (default 2)",
+            "  --runs R       timed runs (default 5)",
+            "Use ./dpt random-checkpoint to make a full-size model from a config.json.",
+            "The last line of stdout is JSON: median_s, min_s, first_s, load_s, gflop, gflops, matmul_peak_gflops,",
+            "fraction_of_peak, peak_rss_mb, stages.",
+            HubArgs.HELP);
+
+    @Override
+    public int run(List<String> argv) throws Exception {
+        if (argv.contains("--help") || argv.contains("-h")) {
+            System.out.println(HELP);
+            return 0;
+        }
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs")),
+                Set.of("local-files-only"));
+        String dtype = a.get("dtype", "f32");
+        if (!dtype.equals("f32")) {
+            throw new CliException("--dtype " + dtype + " is not available: DJL 0.36 cannot hold bf16 tensors (it aborts the JVM) and "
+                    + "libtorch has no fast f16 CPU matmul; only f32 runs");
+        }
+        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+        int batch = a.getInt("batch", 1);
+        int warmup = a.getInt("warmup", 2);
+        int runs = a.getInt("runs", 5);
+        if (batch < 1 || runs < 1 || warmup < 0) {
+            throw new CliException("--batch and --runs must be at least 1, --warmup at least 0");
+        }
+        Path dir = HubArgs.resolveModel(a);
+        DptEngine.setNumThreads(threads);
+
+        double peak = matmulPeakGflops();
+        System.out.printf(Locale.ROOT, "engine: PyTorch (libtorch) via DJL, %d threads; fp32 matmul peak %.1f GFLOP/s%n", threads, peak);
+
+        long t0 = System.nanoTime();
+        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a));
+                NDManager m = DptEngine.newManager()) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            int[] hw = size(a, dir);
+            System.out.printf(Locale.ROOT, "model: %s%nload: %.3f s%n", model, loadS);
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(batch, 3, hw[0], hw[1]));
+
+            long t1 = System.nanoTime();
+            model.forward(x).close();
+            double firstS = (System.nanoTime() - t1) / 1e9;
+
+            FlopCounter.start();
+            model.forward(x).close();
+            double gflop = FlopCounter.stop() / 1e9;
+            for (int i = 0; i < warmup; i++) {
+                model.forward(x).close();
+            }
+            double[] times = new double[runs];
+            Map<String, List<Double>> stages = new LinkedHashMap<>();
+            for (int i = 0; i < runs; i++) {
+                long s = System.nanoTime();
+                try (ModelOutput out = model.forward(x, ForwardOptions.defaults().timeStages(true))) {
+                    times[i] = (System.nanoTime() - s) / 1e9;
+                    out.stageSeconds().forEach((k, v) -> stages.computeIfAbsent(k, q -> new ArrayList<>()).add(v));
+                }
+            }
+            double[] sorted = times.clone();
+            Arrays.sort(sorted);
+            double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+            double min = sorted[0];
+            double gflops = gflop / median;
+            long rss = peakRssMb();
+            System.out.printf(Locale.ROOT, "input: %dx3x%dx%d, %.1f GFLOP per forward%n", batch, hw[0], hw[1], gflop);
+            System.out.printf(Locale.ROOT, "first run: %.3f s; median of %d: %.3f s; min %.3f s; %.2f images/s%n",
+                    firstS, runs, median, min, batch / median);
+            System.out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s = %.0f%% of the matmul peak%n", gflops, 100 * gflops / peak);
+            StringBuilder stageJson = new StringBuilder("{");
+            for (Map.Entry<String, List<Double>> e : stages.entrySet()) {
+                double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                double med = v[v.length / 2];
+                System.out.printf(Locale.ROOT, "  stage %-10s median %.3f s%n", e.getKey(), med);
+                stageJson.append(stageJson.length() > 1 ? ", " : "").append(String.format(Locale.ROOT, "\"%s\": %.4f", e.getKey(), med));
+            }
+            stageJson.append('}');
+            System.out.printf(Locale.ROOT, "peak RSS: %d MB%n", rss);
+            System.out.printf(Locale.ROOT,
+                    "{\"model\": \"%s\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"%s\", "
+                            + "\"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
+                            + "\"gflops\": %.1f, \"matmul_peak_gflops\": %.1f, \"fraction_of_peak\": %.3f, \"peak_rss_mb\": %d, "
+                            + "\"stages\": %s}%n",
+                    dir.toString().replace("\\", "\\\\").replace("\"", "\\\""), batch, hw[0], hw[1], threads, dtype,
+                    median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, stageJson);
+        }
+        return 0;
+    }
+
+    static int[] size(Args a, Path dir) throws Exception {
+        String s = a.get("size");
+        if (s != null) {
+            String[] p = s.toLowerCase(Locale.ROOT).split("x");
+            try {
+                if (p.length == 2) {
+                    return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
+                }
+            } catch (NumberFormatException ignored) {
+                // fall through to the error
+            }
+            throw new CliException("--size must be HxW, e.g. 384x384, got '" + s + "'");
+        }
+        com.fasterxml.jackson.databind.JsonNode c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode is = c.has("backbone_config") && !c.path("is_hybrid").asBoolean(false)
+                && c.get("backbone_config").isObject() ? c.get("backbone_config").path("image_size") : c.path("image_size");
+        int v = is.isInt() ? is.intValue() : 384;
+        return new int[] {v, v};
+    }
+
+    /** Best of several 2048^3 fp32 matmuls on the engine, in GFLOP/s. */
+    static double matmulPeakGflops() {
+        try (NDManager m = DptEngine.newManager()) {
+            int n = 2048;
+            NDArray a = m.randomUniform(-1f, 1f, new Shape(n, n));
+            NDArray b = m.randomUniform(-1f, 1f, new Shape(n, n));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+                long s = System.nanoTime();
+                a.matMul(b).close();
+                double t = (System.nanoTime() - s) / 1e9;
+                if (i > 0) {
+                    best = Math.min(best, t);
+                }
+            }
+            return 2.0 * n * n * n / best / 1e9;
+        }
+    }
+
+    /** VmHWM from /proc/self/status, or -1 where there is none. */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+}
