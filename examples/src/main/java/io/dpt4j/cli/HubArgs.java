@@ -1,0 +1,78 @@
+package io.dpt4j.cli;
+
+import io.dpt4j.hub.HfHub;
+import io.dpt4j.hub.HfHubException;
+import io.dpt4j.hub.HubDownloadOptions;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The hub options every command that takes a model shares: {@code --revision REV}, {@code --token TOKEN},
+ * {@code --cache-dir DIR}, {@code --local-files-only}, {@code --force-download}. A command adds
+ * {@link #VALUED} and {@link #FLAGS} to its own option sets, then calls {@link #resolveModel} on its
+ * {@code --model ID_OR_DIR} value:
+ *
+ * <pre>{@code
+ * Args a = Args.parse(name(), args, HubArgs.withValued("model", "image"), HubArgs.withFlags());
+ * Path modelDir = HubArgs.resolveModel(a.require("model"), a);
+ * }</pre>
+ */
+public final class HubArgs {
+    private HubArgs() {}
+
+    /** Hub options that take a value. */
+    public static final Set<String> VALUED = Set.of("revision", "token", "cache-dir");
+    /** Hub options without a value. */
+    public static final Set<String> FLAGS = Set.of("local-files-only", "force-download");
+
+    /** One usage line describing the hub options, for {@code --help}. */
+    public static final String USAGE = "[--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only] [--force-download]";
+
+    /** {@link #VALUED} plus the command's own valued options. */
+    public static Set<String> withValued(String... own) {
+        Set<String> s = new HashSet<>(VALUED);
+        s.addAll(Set.of(own));
+        return s;
+    }
+
+    /** {@link #FLAGS} plus the command's own flags. */
+    public static Set<String> withFlags(String... own) {
+        Set<String> s = new HashSet<>(FLAGS);
+        s.addAll(Set.of(own));
+        return s;
+    }
+
+    /** The download options the parsed hub options describe (the environment supplies the rest). */
+    public static HubDownloadOptions options(Args a) {
+        HubDownloadOptions o = HubDownloadOptions.defaults()
+                .withRevision(a.get("revision"))
+                .withToken(a.get("token"))
+                .withLocalFilesOnly(a.has("local-files-only"))
+                .withForceDownload(a.has("force-download"));
+        if (a.get("cache-dir") != null) {
+            o = o.withCacheDir(Path.of(a.get("cache-dir")));
+        }
+        return o;
+    }
+
+    /**
+     * A local model directory for {@code --model ID_OR_DIR}: an existing directory as is, otherwise a hub id
+     * whose config, preprocessor config and weights are fetched (or found in the cache).
+     *
+     * @throws CliException with the hub client's one-line message
+     */
+    public static Path resolveModel(String idOrDir, Args a) {
+        try {
+            return HfHub.resolveModelDirectory(idOrDir, options(a));
+        } catch (HfHubException e) {
+            throw toCli(e);
+        }
+    }
+
+    /** A hub error as a one-line CLI error (exit code 1: not a usage mistake). */
+    public static CliException toCli(HfHubException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new CliException(m.lines().findFirst().orElse(m), 1);
+    }
+}
