@@ -130,7 +130,7 @@ def main():
     Hub.cdn_port = cdn.server_address[1]
     hub = serve(Hub)
     endpoint = f"http://127.0.0.1:{hub.server_address[1]}"
-    have_python_hub = subprocess.run([sys.executable, "-c", "import huggingface_hub"]).returncode == 0
+    have_python_hub = subprocess.run([sys.executable, "-c", "import huggingface_hub"], stderr=subprocess.DEVNULL).returncode == 0
     if not have_python_hub:
         print("huggingface_hub is not installed: pip install huggingface_hub (Java half runs alone)")
     for first in ("java", "python"):

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -102,24 +103,20 @@ final class CacheLayout {
         }
     }
 
-    /** Writes {@code CACHEDIR.TAG} at the cache root when missing (huggingface_hub does the same). */
+    /**
+     * Writes {@code CACHEDIR.TAG} at the cache root when missing (huggingface_hub does the same). Created
+     * in place with CREATE_NEW rather than via a temp file, so that nothing else ever appears at the root.
+     */
     void ensureCachedirTag() {
         Path tag = cacheDir.resolve(HubConstants.CACHEDIR_TAG);
         if (Files.exists(tag)) {
             return;
         }
-        Path tmp = cacheDir.resolve(HubConstants.CACHEDIR_TAG + "." + randomHex(4) + ".tmp");
         try {
-            Files.writeString(tmp, HubConstants.CACHEDIR_TAG_CONTENT, StandardCharsets.UTF_8);
-            Files.move(tmp, tag, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(tag, HubConstants.CACHEDIR_TAG_CONTENT, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
         } catch (IOException e) {
-            // best effort
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
+            // best effort (exists already, or a read-only cache)
         }
     }
 
