@@ -1,5 +1,7 @@
 package io.dpt4j.core;
 
+import io.dpt4j.hub.HfHub;
+import io.dpt4j.hub.HubDownloadOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +18,16 @@ final class ModelFiles {
         if (Files.exists(p)) {
             throw new IllegalArgumentException(idOrPath + " is a file; fromPretrained expects a model directory (config.json + weights) or a hub id");
         }
-        throw new IllegalArgumentException("no such model directory: " + idOrPath
-                + " (hub ids such as Intel/dpt-large need the hub client, which is not wired in yet)");
+        // Fetches config.json, preprocessor_config.json and the weights only (or finds them in the cache).
+        return HfHub.resolveModelDirectory(idOrPath, hubOptions(options));
+    }
+
+    static HubDownloadOptions hubOptions(LoadOptions o) {
+        HubDownloadOptions h = HubDownloadOptions.defaults()
+                .withRevision(o.revision())
+                .withToken(o.token())
+                .withLocalFilesOnly(o.localFilesOnly())
+                .withForceDownload(o.forceDownload());
+        return o.cacheDir() == null ? h : h.withCacheDir(o.cacheDir());
     }
 }

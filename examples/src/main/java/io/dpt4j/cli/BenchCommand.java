@@ -57,7 +57,7 @@ public final class BenchCommand implements Command {
             return 0;
         }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs")),
-                Set.of("local-files-only"));
+                HubArgs.withFlags());
         String dtype = a.get("dtype", "f32");
         if (!dtype.equals("f32")) {
             throw new CliException("--dtype " + dtype + " is not available: DJL 0.36 cannot hold bf16 tensors (it aborts the JVM) and "

@@ -58,7 +58,7 @@ public final class ForwardCommand implements Command {
             return 0;
         }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "inputs", "output", "threads")),
-                Set.of("no-hidden-states", "no-attentions", "debug", "allow-missing-keys", "local-files-only"));
+                HubArgs.withFlags("no-hidden-states", "no-attentions", "debug", "allow-missing-keys"));
         if (!a.positionals().isEmpty()) {
             throw new CliException("unexpected argument '" + a.positionals().get(0) + "'; run ./dpt forward --help");
         }

@@ -1,51 +1,123 @@
 package io.dpt4j.cli;
 
-import io.dpt4j.core.LoadOptions;
-import java.nio.file.Files;
+import io.dpt4j.hub.HfHub;
+import io.dpt4j.hub.HfHubException;
+import io.dpt4j.hub.HubDownloadOptions;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
-/** The {@code --model DIR_OR_ID} argument and the hub options shared by the model-running commands. */
-final class HubArgs {
+/**
+ * The hub options every command that takes a model shares: {@code --revision REV}, {@code --token TOKEN},
+ * {@code --cache-dir DIR}, {@code --local-files-only}, {@code --force-download}. A command adds
+ * {@link #VALUED} and {@link #FLAGS} to its own option sets, then calls {@link #resolveModel} on its
+ * {@code --model ID_OR_DIR} value:
+ *
+ * <pre>{@code
+ * Args a = Args.parse(name(), args, HubArgs.withValued("model", "image"), HubArgs.withFlags());
+ * Path modelDir = HubArgs.resolveModel(a.require("model"), a);
+ * }</pre>
+ */
+public final class HubArgs {
     private HubArgs() {}
 
-    static final String HELP = String.join("\n",
-            "  --revision REV       hub revision (branch, tag, commit, refs/pr/N) when --model is a hub id",
-            "  --token TOKEN        hub token (else HF_TOKEN, else the token file)",
-            "  --cache-dir DIR      hub cache (default: the huggingface_hub cache)",
-            "  --local-files-only   never touch the network; use the cache");
+    /** Hub options that take a value. */
+    public static final Set<String> VALUED = Set.of("revision", "token", "cache-dir");
+    /** Hub options without a value. */
+    public static final Set<String> FLAGS = Set.of("local-files-only", "force-download");
 
-    static Set<String> with(Set<String> valued) {
-        Set<String> s = new HashSet<>(valued);
-        s.add("revision");
-        s.add("token");
-        s.add("cache-dir");
+    /** One usage line describing the hub options, for {@code --help}. */
+    public static final String USAGE = "[--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only] [--force-download]";
+
+    /** {@link #VALUED} plus the command's own valued options. */
+    public static Set<String> withValued(String... own) {
+        Set<String> s = new HashSet<>(VALUED);
+        s.addAll(Set.of(own));
         return s;
     }
 
-    static LoadOptions loadOptions(Args a) {
-        return LoadOptions.defaults()
+    /** {@link #FLAGS} plus the command's own flags. */
+    public static Set<String> withFlags(String... own) {
+        Set<String> s = new HashSet<>(FLAGS);
+        s.addAll(Set.of(own));
+        return s;
+    }
+
+    /** The download options the parsed hub options describe (the environment supplies the rest). */
+    public static HubDownloadOptions options(Args a) {
+        HubDownloadOptions o = HubDownloadOptions.defaults()
+                .withRevision(a.get("revision"))
+                .withToken(a.get("token"))
+                .withLocalFilesOnly(a.has("local-files-only"))
+                .withForceDownload(a.has("force-download"));
+        if (a.get("cache-dir") != null) {
+            o = o.withCacheDir(Path.of(a.get("cache-dir")));
+        }
+        return o;
+    }
+
+    /**
+     * A local model directory for {@code --model ID_OR_DIR}: an existing directory as is, otherwise a hub id
+     * whose config, preprocessor config and weights are fetched (or found in the cache).
+     *
+     * @throws CliException with the hub client's one-line message
+     */
+    public static Path resolveModel(String idOrDir, Args a) {
+        try {
+            return HfHub.resolveModelDirectory(idOrDir, options(a));
+        } catch (HfHubException e) {
+            throw toCli(e);
+        }
+    }
+
+    /** The --help lines of the hub options. */
+    public static final String HELP = String.join("\n",
+            "  --revision REV       hub revision (branch, tag, commit, refs/pr/N) when --model is a hub id",
+            "  --token TOKEN        hub token (else HF_TOKEN, else the token file)",
+            "  --cache-dir DIR      hub cache (default: the huggingface_hub cache)",
+            "  --local-files-only   never touch the network; use the cache",
+            "  --force-download     download again even if cached");
+
+    /** {@link #VALUED} plus the command's own valued options. */
+    public static Set<String> with(Set<String> own) {
+        Set<String> s = new HashSet<>(VALUED);
+        s.addAll(own);
+        return s;
+    }
+
+    /** Load options (missing keys, hub settings) from the parsed options. */
+    static io.dpt4j.core.LoadOptions loadOptions(Args a) {
+        return io.dpt4j.core.LoadOptions.defaults()
                 .allowMissingKeys(a.has("allow-missing-keys"))
                 .revision(a.get("revision"))
                 .token(a.get("token"))
                 .cacheDir(a.has("cache-dir") ? Path.of(a.get("cache-dir")) : null)
-                .localFilesOnly(a.has("local-files-only"));
+                .localFilesOnly(a.has("local-files-only"))
+                .forceDownload(a.has("force-download"));
     }
 
-    /** A local model directory for --model (hub ids are resolved by the hub client). */
+    /** The local model directory for {@code --model}: a directory with a config.json, or a hub id. */
     static Path resolveModel(Args a) {
         String model = a.require("model");
         Path p = Path.of(model);
-        if (Files.isDirectory(p)) {
-            if (!Files.isRegularFile(p.resolve("config.json"))) {
+        if (java.nio.file.Files.isDirectory(p)) {
+            if (!java.nio.file.Files.isRegularFile(p.resolve("config.json"))) {
                 throw new CliException("--model " + model + ": the directory has no config.json");
             }
             return p;
         }
-        if (Files.exists(p)) {
-            throw new CliException("--model " + model + ": expected a model directory (config.json + weights), got a file");
+        if (java.nio.file.Files.exists(p)) {
+            throw new CliException("--model " + model + ": expected a model directory (config.json + weights) or a hub id, got a file");
         }
-        throw new CliException("--model " + model + ": no such directory");
+        if (model.startsWith(".") || model.startsWith("/") || model.split("/").length > 2) {
+            throw new CliException("--model " + model + ": no such directory");
+        }
+        return resolveModel(model, a);
+    }
+
+    /** A hub error as a one-line CLI error (exit code 1: not a usage mistake). */
+    public static CliException toCli(HfHubException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new CliException(m.lines().findFirst().orElse(m), 1);
     }
 }

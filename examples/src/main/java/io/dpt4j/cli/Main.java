@@ -15,10 +15,9 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new ForwardCommand(),
+                new DownloadCommand(),
                 new BenchCommand(),
-                new RandomCheckpointCommand()
-                // registered commands
-                )) {
+                new RandomCheckpointCommand())) {
             m.put(c.name(), c);
         }
         return m;
