@@ -15,6 +15,8 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 // registered commands
+                new InspectCommand(),
+                new ConvertCommand()
                 )) {
             m.put(c.name(), c);
         }
