@@ -23,9 +23,21 @@ public class CheckpointException extends IOException {
     }
 
     public CheckpointException(Path file, String key, String problem, Throwable cause) {
-        super(format(file, key, problem), cause);
+        this(file, "tensor", key, problem, cause);
+    }
+
+    /**
+     * @param label what the key is ("tensor", "entry", "key", ...), printed before it
+     */
+    public CheckpointException(Path file, String label, String key, String problem, Throwable cause) {
+        super(format(file, label, key, problem), cause);
         this.file = file;
         this.key = key;
+    }
+
+    /** An error about a named entry of a container (zip record, pickle) rather than a tensor. */
+    public static CheckpointException entry(Path file, String entry, String problem) {
+        return new CheckpointException(file, "entry", entry, problem, null);
     }
 
     /** The file concerned, or null. */
@@ -38,13 +50,13 @@ public class CheckpointException extends IOException {
         return key;
     }
 
-    static String format(Path file, String key, String problem) {
+    static String format(Path file, String label, String key, String problem) {
         StringBuilder sb = new StringBuilder();
         if (file != null) {
             sb.append(file).append(": ");
         }
         if (key != null) {
-            sb.append("tensor '").append(oneLine(key)).append("': ");
+            sb.append(label).append(" '").append(oneLine(key)).append("': ");
         }
         sb.append(oneLine(problem));
         return sb.toString();

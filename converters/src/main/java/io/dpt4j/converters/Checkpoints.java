@@ -59,7 +59,7 @@ public final class Checkpoints {
         switch (kind) {
             case ZIP:
             case PICKLE:
-                return BinReaderHook.open(file, kind);
+                return TorchBinReader.open(file);
             default:
                 return SafetensorsReader.open(file);
         }

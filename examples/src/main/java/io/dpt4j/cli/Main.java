@@ -16,6 +16,8 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new ForwardCommand(),
                 new DownloadCommand(),
+                new InspectCommand(),
+                new ConvertCommand(),
                 new BenchCommand(),
                 new RandomCheckpointCommand())) {
             m.put(c.name(), c);

@@ -1,0 +1,146 @@
+package io.dpt4j.cli;
+
+import io.dpt4j.converters.CheckpointConverter;
+import io.dpt4j.converters.CheckpointException;
+import io.dpt4j.converters.DType;
+import io.dpt4j.converters.ShardSizes;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16] [--max-shard-size SIZE]
+ * [--format hf|djl] [--force]}: writes a deployable checkpoint.
+ */
+public final class ConvertCommand implements Command {
+    /**
+     * Writes the DJL model format from a converted Hugging Face directory; the core module provides
+     * it (it needs the model graph). Until it is registered, {@code --format djl} is refused.
+     */
+    public interface DjlExporter {
+        void export(Path hfDirectory, Path djlDirectory) throws Exception;
+    }
+
+    private static volatile DjlExporter djlExporter;
+
+    public static void registerDjlExporter(DjlExporter e) {
+        djlExporter = e;
+    }
+
+    private final PrintStream out;
+
+    public ConvertCommand() {
+        this(System.out);
+    }
+
+    ConvertCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public String name() {
+        return "convert";
+    }
+
+    @Override
+    public String summary() {
+        return "convert a checkpoint (.bin or safetensors, any dtype) to a Hugging Face safetensors directory";
+    }
+
+    @Override
+    public int run(List<String> argv) throws Exception {
+        if (argv.contains("--help") || argv.contains("-h")) {
+            out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16] [--max-shard-size SIZE]\n"
+                    + "                     [--format hf|djl] [--force]\n\n"
+                    + "                     [--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only]\n\n"
+                    + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
+                    + "     or a hub id. --dtype converts floating tensors (integer tensors are kept; default: keep\n"
+                    + "     each tensor's dtype). --max-shard-size like transformers (default 5GB). The output appears\n"
+                    + "     complete or not at all; an existing output is replaced only with --force.");
+            return 0;
+        }
+        Args a = Args.parse(name(), argv, HubArgs.withValued("model", "output", "dtype", "max-shard-size", "format"),
+                HubArgs.withFlags("force"));
+        String model = a.require("model");
+        Path output = Path.of(a.require("output"));
+        DType dtype = null;
+        if (a.has("dtype")) {
+            try {
+                dtype = DType.fromTorchName(a.get("dtype"));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--dtype: " + e.getMessage());
+            }
+            if (dtype == DType.F64) {
+                throw new CliException("--dtype: expected f32, f16 or bf16, got '" + a.get("dtype") + "'");
+            }
+        }
+        long shard;
+        try {
+            shard = a.has("max-shard-size") ? ShardSizes.parse(a.get("max-shard-size")) : CheckpointConverter.DEFAULT_MAX_SHARD_SIZE;
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--max-shard-size: " + e.getMessage());
+        }
+        String format = a.get("format", "hf");
+        if (!format.equals("hf") && !format.equals("djl")) {
+            throw new CliException("--format: expected hf or djl, got '" + format + "'");
+        }
+        if (format.equals("djl") && djlExporter == null) {
+            throw new CliException("--format djl: not implemented yet in this build; use --format hf");
+        }
+        Path source = resolveSource(model, a);
+        if (Files.exists(output) && !a.has("force")) {
+            throw new CliException("--output " + output + " already exists; pass --force to replace it");
+        }
+        try {
+            CheckpointConverter.Options opts = new CheckpointConverter.Options(dtype, shard, a.has("force"));
+            if (format.equals("djl")) {
+                Path tmp = Files.createTempDirectory("dpt-convert-hf");
+                try {
+                    CheckpointConverter.Summary s = CheckpointConverter.convert(source, tmp.resolve("hf"), opts);
+                    print(s);
+                    djlExporter.export(tmp.resolve("hf"), output);
+                } finally {
+                    deleteQuietly(tmp);
+                }
+            } else {
+                print(CheckpointConverter.convert(source, output, opts));
+            }
+        } catch (CheckpointException e) {
+            throw new CliException(e.getMessage(), 1);
+        } catch (IOException e) {
+            throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage(), 1);
+        }
+        return 0;
+    }
+
+    private Path resolveSource(String model, Args a) {
+        Path p = Path.of(model);
+        if (Files.exists(p)) {
+            return p;
+        }
+        if (model.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) {
+            // A hub id: fetch config, preprocessor config and weights (or find them in the cache).
+            return HubArgs.resolveModel(model, a);
+        }
+        throw new CliException("--model: no such file or directory: " + model);
+    }
+
+    private void print(CheckpointConverter.Summary s) {
+        out.printf("converted %s -> %s%n", s.source(), s.output());
+        out.printf("tensors: %d, parameters (elements): %d, bytes: %d%n", s.tensors(), s.parameters(), s.bytes());
+        out.printf("dtypes in: %s, out: %s%n", s.inputDtypes(), s.outputDtypes());
+        out.printf("files: %s%n", s.files());
+        out.printf("keys dropped: %s%n", s.droppedKeys().isEmpty() ? "none" : s.droppedKeys());
+    }
+
+    private static void deleteQuietly(Path p) {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
+        } catch (IOException ignored) {
+            // temp folder, best effort
+        }
+    }
+}
