@@ -15,6 +15,7 @@ public final class Main {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new ForwardCommand(),
+                new PreprocessCommand(),
                 new DownloadCommand(),
                 new InspectCommand(),
                 new ConvertCommand(),

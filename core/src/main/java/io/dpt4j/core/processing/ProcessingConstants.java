@@ -1,0 +1,47 @@
+package io.dpt4j.core.processing;
+
+import java.util.List;
+
+/** Keys and defaults of {@code preprocessor_config.json}, as transformers' DPTImageProcessor names them. */
+public final class ProcessingConstants {
+    private ProcessingConstants() {}
+
+    public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
+
+    public static final String DO_RESIZE = "do_resize";
+    public static final String SIZE = "size";
+    public static final String KEEP_ASPECT_RATIO = "keep_aspect_ratio";
+    public static final String ENSURE_MULTIPLE_OF = "ensure_multiple_of";
+    public static final String RESAMPLE = "resample";
+    public static final String DO_RESCALE = "do_rescale";
+    public static final String RESCALE_FACTOR = "rescale_factor";
+    public static final String DO_NORMALIZE = "do_normalize";
+    public static final String IMAGE_MEAN = "image_mean";
+    public static final String IMAGE_STD = "image_std";
+    public static final String DO_PAD = "do_pad";
+    public static final String SIZE_DIVISOR = "size_divisor";
+    public static final String DO_REDUCE_LABELS = "do_reduce_labels";
+    public static final String IMAGE_PROCESSOR_TYPE = "image_processor_type";
+    public static final String FEATURE_EXTRACTOR_TYPE = "feature_extractor_type";
+    public static final String PROCESSOR_CLASS = "processor_class";
+    public static final String HEIGHT = "height";
+    public static final String WIDTH = "width";
+
+    /** Every option a call may override (Python argument names). */
+    public static final List<String> CALL_OPTIONS = List.of(DO_RESIZE, SIZE, KEEP_ASPECT_RATIO, ENSURE_MULTIPLE_OF,
+            RESAMPLE, DO_RESCALE, RESCALE_FACTOR, DO_NORMALIZE, IMAGE_MEAN, IMAGE_STD, DO_PAD, SIZE_DIVISOR,
+            DO_REDUCE_LABELS);
+
+    public static final String DPT_IMAGE_PROCESSOR = "DPTImageProcessor";
+    public static final String DPT_FEATURE_EXTRACTOR = "DPTFeatureExtractor";
+
+    public static final int DEFAULT_SIZE = 384;
+    public static final PilResampling DEFAULT_RESAMPLE = PilResampling.BICUBIC;
+    /** Python's {@code 1 / 255}; serialised by json as 0.00392156862745098. */
+    public static final double DEFAULT_RESCALE_FACTOR = 1.0 / 255;
+    /** transformers' {@code IMAGENET_STANDARD_MEAN} / {@code IMAGENET_STANDARD_STD}. */
+    public static final double[] IMAGENET_STANDARD_MEAN = {0.5, 0.5, 0.5};
+    public static final double[] IMAGENET_STANDARD_STD = {0.5, 0.5, 0.5};
+    /** The label that {@code do_reduce_labels} gives background (0) and keeps for ignore (255). */
+    public static final int IGNORE_LABEL = 255;
+}
