@@ -1,0 +1,47 @@
+package io.dpt4j.core.djl;
+
+import ai.djl.repository.zoo.Criteria;
+import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.LoadOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * DJL {@link Criteria} for a DPT checkpoint (a local Hugging Face directory or a hub id):
+ *
+ * <pre>{@code
+ * Criteria<Image, DepthEstimationResult> c = DptCriteria.builder(Image.class, DepthEstimationResult.class, "Intel/dpt-large").build();
+ * try (ZooModel<Image, DepthEstimationResult> model = c.loadModel();
+ *      Predictor<Image, DepthEstimationResult> p = model.newPredictor()) {
+ *     DepthEstimationResult r = p.predict(ImageFactory.getInstance().fromFile(path));
+ * }
+ * }</pre>
+ *
+ * It points DJL's PyTorch engine at the directory with a {@link PreTrainedModelBlock} and no DJL
+ * parameter file ({@code hasParameter=false}); {@link DptTranslatorFactory} loads the Hugging Face
+ * weights into the block.
+ */
+public final class DptCriteria {
+    private DptCriteria() {}
+
+    public static <I, O> Criteria.Builder<I, O> builder(Class<I> input, Class<O> output, String idOrPath) throws IOException {
+        return builder(input, output, idOrPath, LoadOptions.defaults());
+    }
+
+    public static <I, O> Criteria.Builder<I, O> builder(Class<I> input, Class<O> output, String idOrPath, LoadOptions options)
+            throws IOException {
+        DptEngine.get();
+        Path p = Path.of(idOrPath);
+        Path dir = Files.isDirectory(p) ? p : io.dpt4j.hub.HfHub.resolveModelDirectory(idOrPath,
+                io.dpt4j.hub.HubDownloadOptions.defaults().withRevision(options.revision()).withToken(options.token())
+                        .withLocalFilesOnly(options.localFilesOnly()));
+        return Criteria.builder()
+                .setTypes(input, output)
+                .optEngine(DptEngine.ENGINE)
+                .optModelPath(dir)
+                .optBlock(new PreTrainedModelBlock())
+                .optOption("hasParameter", "false")
+                .optTranslatorFactory(new DptTranslatorFactory());
+    }
+}

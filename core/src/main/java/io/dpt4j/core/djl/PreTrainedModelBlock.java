@@ -1,0 +1,54 @@
+package io.dpt4j.core.djl;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.dpt4j.core.PreTrainedModel;
+import io.dpt4j.core.outputs.DepthEstimatorOutput;
+import io.dpt4j.core.outputs.ModelOutput;
+import io.dpt4j.core.outputs.SemanticSegmenterOutput;
+
+/**
+ * The DJL {@code Block} a {@code Predictor} runs: it holds a loaded DPT4J model (set by the translator
+ * factory once DJL has created the {@code Model}) and returns its primary output
+ * ({@code predicted_depth} or {@code logits}).
+ */
+public final class PreTrainedModelBlock extends AbstractBlock {
+    private volatile PreTrainedModel<?, ?> model;
+
+    public PreTrainedModelBlock() {}
+
+    public PreTrainedModelBlock(PreTrainedModel<?, ?> model) {
+        this.model = model;
+    }
+
+    public void setModel(PreTrainedModel<?, ?> model) {
+        this.model = model;
+    }
+
+    public PreTrainedModel<?, ?> getModel() {
+        return model;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (model == null) {
+            throw new IllegalStateException("no DPT4J model in this block: build the Criteria with DptCriteria");
+        }
+        ModelOutput out = model.forward(inputs.singletonOrThrow());
+        if (out instanceof DepthEstimatorOutput) {
+            return new NDList(((DepthEstimatorOutput) out).predictedDepth);
+        }
+        if (out instanceof SemanticSegmenterOutput) {
+            return new NDList(((SemanticSegmenterOutput) out).logits);
+        }
+        throw new IllegalStateException(model.getClass().getSimpleName() + " has no depth or segmentation output");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        throw new UnsupportedOperationException("output shapes depend on the model; run it");
+    }
+}

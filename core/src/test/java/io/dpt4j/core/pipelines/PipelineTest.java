@@ -1,0 +1,143 @@
+package io.dpt4j.core.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.output.CategoryMask;
+import ai.djl.repository.zoo.ZooModel;
+import io.dpt4j.core.ReferenceCase;
+import io.dpt4j.core.djl.DptCriteria;
+import io.dpt4j.core.processing.ImageLoader;
+import io.dpt4j.core.processing.Uint8Image;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineTest {
+    static Path photo(String name) throws Exception {
+        return Path.of(PipelineTest.class.getResource("/image_processor/images/" + name).toURI());
+    }
+
+    /** A reference checkpoint plus a 64x64 preprocessor config (the tiny models' input size). */
+    static Path modelWithProcessor(String caseName, Path tmp) throws Exception {
+        Path src = ReferenceCase.named(caseName).dir();
+        Path dir = tmp.resolve(caseName);
+        Files.createDirectories(dir);
+        Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("preprocessor_config.json"), "{\"image_processor_type\": \"DPTImageProcessor\", "
+                + "\"do_resize\": true, \"size\": {\"height\": 64, \"width\": 64}, \"resample\": 3, \"do_rescale\": true, "
+                + "\"rescale_factor\": 0.00392156862745098, \"do_normalize\": true, \"image_mean\": [0.5, 0.5, 0.5], "
+                + "\"image_std\": [0.5, 0.5, 0.5]}");
+        return dir;
+    }
+
+    @Test
+    void depthPipelineGivesDepthAtTheImageSize(@TempDir Path tmp) throws Exception {
+        Path dir = modelWithProcessor("vit-depth", tmp);
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString())) {
+            DepthEstimationResult r = p.predict(photo("chelsea_451x300.png"));
+            assertEquals(451, r.width());
+            assertEquals(300, r.height());
+            assertArrayEquals(new long[] {300, 451}, r.predictedDepth().shape());
+            BufferedImage d = r.depth();
+            int min = 255;
+            int max = 0;
+            for (int y = 0; y < d.getHeight(); y++) {
+                for (int x = 0; x < d.getWidth(); x++) {
+                    int v = d.getRaster().getSample(x, y, 0);
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+            }
+            assertEquals(0, min);
+            assertEquals(255, max);
+            assertEquals(451, r.coloredDepth().getWidth());
+
+            // a batch with a bad image: reported, the others still run
+            List<Integer> ok = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            Path bad = tmp.resolve("broken.png");
+            Files.write(bad, new byte[] {1, 2, 3});
+            p.predict(List.of(photo("rocket_213x142.png"), bad, photo("coffee_300x200.png")),
+                    (i, res) -> ok.add(i), (i, e) -> errors.add(i + ": " + e.getMessage()));
+            assertEquals(List.of(0, 2), ok);
+            assertEquals(1, errors.size());
+            assertTrue(errors.get(0).startsWith("1: ") && errors.get(0).contains("broken.png"), errors.get(0));
+        }
+    }
+
+    @Test
+    void segmentationPipelineListsClassesWithMasks(@TempDir Path tmp) throws Exception {
+        Path dir = modelWithProcessor("seg-aux", tmp);
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString())) {
+            Uint8Image img = ImageLoader.load(photo("coffee_300x200.png"));
+            SegmentationResult r = p.predict(img);
+            assertEquals(300 * 200, r.labelMap().length);
+            double share = 0;
+            for (Segment s : r.segments()) {
+                assertTrue(s.label().startsWith("LABEL_"), s.label());
+                assertNull(s.score());
+                int on = 0;
+                for (int y = 0; y < 200; y++) {
+                    for (int x = 0; x < 300; x++) {
+                        boolean masked = s.mask().getRaster().getSample(x, y, 0) == 255;
+                        assertEquals(r.labelMap()[y * 300 + x] == s.labelId(), masked);
+                        on += masked ? 1 : 0;
+                    }
+                }
+                assertEquals(on / 60000.0, s.pixelShare(), 1e-12);
+                share += s.pixelShare();
+            }
+            assertEquals(1.0, share, 1e-9);
+            assertEquals(300, r.overlay().getWidth());
+        }
+        assertThrows(IllegalArgumentException.class, () -> DepthEstimationPipeline.fromPretrained(dir.toString()));
+    }
+
+    @Test
+    void djlPredictorsMatchThePipelines(@TempDir Path tmp) throws Exception {
+        Path depthDir = modelWithProcessor("vit-depth", tmp);
+        Path photo = photo("rocket_213x142.png");
+        DepthEstimationResult viaPipeline;
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(depthDir.toString())) {
+            viaPipeline = p.predict(photo);
+        }
+        Image image = ImageFactory.getInstance().fromFile(photo);
+        try (ZooModel<Image, DepthEstimationResult> model = DptCriteria.builder(Image.class, DepthEstimationResult.class,
+                depthDir.toString()).build().loadModel();
+                Predictor<Image, DepthEstimationResult> predictor = model.newPredictor()) {
+            DepthEstimationResult r = predictor.predict(image);
+            assertArrayEquals(viaPipeline.predictedDepth().data(), r.predictedDepth().data());
+        }
+        Path segDir = modelWithProcessor("seg-aux", tmp);
+        SegmentationResult segViaPipeline;
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(segDir.toString())) {
+            segViaPipeline = p.predict(photo);
+        }
+        try (ZooModel<Image, CategoryMask> model = DptCriteria.builder(Image.class, CategoryMask.class, segDir.toString())
+                .build().loadModel();
+                Predictor<Image, CategoryMask> predictor = model.newPredictor()) {
+            CategoryMask m = predictor.predict(image);
+            assertEquals(5, m.getClasses().size());
+            int[][] mask = m.getMask();
+            assertEquals(142, mask.length);
+            assertEquals(213, mask[0].length);
+            for (int y = 0; y < 142; y++) {
+                for (int x = 0; x < 213; x++) {
+                    assertEquals(segViaPipeline.labelMap()[y * 213 + x], mask[y][x]);
+                }
+            }
+        }
+    }
+}
