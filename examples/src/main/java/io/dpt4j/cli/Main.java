@@ -14,6 +14,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new DepthCommand(),
+                new SegmentCommand(),
                 new ForwardCommand(),
                 new PreprocessCommand(),
                 new DownloadCommand(),

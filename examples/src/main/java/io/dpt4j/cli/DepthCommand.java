@@ -1,0 +1,85 @@
+package io.dpt4j.cli;
+
+import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.pipelines.DepthEstimationPipeline;
+import io.dpt4j.core.pipelines.DepthEstimationResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code ./dpt depth}: depth maps for images (grayscale PNG, colour PNG, raw float .npy). */
+public final class DepthCommand implements Command {
+    @Override
+    public String name() {
+        return "depth";
+    }
+
+    @Override
+    public String summary() {
+        return "estimate depth for images: grayscale PNG, inferno PNG and raw float32 .npy per image";
+    }
+
+    static final String HELP = String.join("\n",
+            "usage: ./dpt depth --model DIR_OR_ID --output DIR IMAGE... [--threads N]",
+            "",
+            "Per image NAME, in DIR:",
+            "  NAME_depth.png        8-bit grayscale, min-max normalised (transformers' pipeline \"depth\")",
+            "  NAME_depth_color.png  the same depth in the inferno colour map (bright = near for relative models)",
+            "  NAME_depth.npy        the raw float32 depth [height, width] at the image's size:",
+            "                        python -c \"import numpy; d = numpy.load('NAME_depth.npy')\"",
+            "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
+            HubArgs.HELP);
+
+    @Override
+    public int run(List<String> argv) throws Exception {
+        if (argv.contains("--help") || argv.contains("-h")) {
+            System.out.println(HELP);
+            return 0;
+        }
+        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads")), HubArgs.withFlags());
+        if (a.positionals().isEmpty()) {
+            throw new CliException("no images given; run ./dpt depth --help");
+        }
+        Path out = Path.of(a.require("output"));
+        Files.createDirectories(out);
+        Path dir = HubArgs.resolveModel(a);
+        DptEngine.setNumThreads(a.getInt("threads", 0));
+        List<Path> images = new ArrayList<>();
+        for (String s : a.positionals()) {
+            images.add(Path.of(s));
+        }
+        OutputFiles files = new OutputFiles();
+        int[] failed = {0};
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a))) {
+            int n = images.size();
+            p.predict(images, (i, r) -> {
+                try {
+                    String stem = files.stem(images.get(i));
+                    write(r, out, stem);
+                    System.err.printf("[%d/%d] %s -> %s_depth.png, %s_depth_color.png, %s_depth.npy%n", i + 1, n, images.get(i),
+                            stem, stem, stem);
+                } catch (java.io.IOException e) {
+                    failed[0]++;
+                    System.err.printf("[%d/%d] %s: cannot write results: %s%n", i + 1, n, images.get(i), e.getMessage());
+                }
+            }, (i, e) -> {
+                failed[0]++;
+                System.err.printf("[%d/%d] %s: skipped: %s%n", i + 1, n, images.get(i), firstLine(e));
+            });
+        }
+        System.out.println(out);
+        return failed[0] == 0 ? 0 : 1;
+    }
+
+    static String firstLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    static void write(DepthEstimationResult r, Path out, String stem) throws java.io.IOException {
+        OutputFiles.png(r.depth(), out.resolve(stem + "_depth.png"));
+        OutputFiles.png(r.coloredDepth(), out.resolve(stem + "_depth_color.png"));
+        OutputFiles.npy(r.predictedDepth().data(), r.predictedDepth().shape(), out.resolve(stem + "_depth.npy"));
+    }
+}

@@ -1,0 +1,90 @@
+package io.dpt4j.cli;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.ImageIO;
+
+/** Writing results: atomic PNG / .npy / text files, unique per-image file stems. */
+final class OutputFiles {
+    private final Set<String> used = new HashSet<>();
+
+    /** A file stem for an input image, unique within this run (photo, photo-2, ...). */
+    String stem(Path image) {
+        String name = image.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String base = dot > 0 ? name.substring(0, dot) : name;
+        String s = base;
+        for (int i = 2; !used.add(s); i++) {
+            s = base + "-" + i;
+        }
+        return s;
+    }
+
+    static void png(BufferedImage img, Path target) throws IOException {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            if (!ImageIO.write(img, "png", tmp.toFile())) {
+                throw new IOException("no PNG writer for this image type");
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static void text(String s, Path target) throws IOException {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, s);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A float32 array as a NumPy .npy file (format 1.0), so {@code np.load(path)} opens it. */
+    static void npy(float[] data, long[] shape, Path target) throws IOException {
+        StringBuilder sh = new StringBuilder("(");
+        for (long d : shape) {
+            sh.append(d).append(", ");
+        }
+        if (shape.length > 1) {
+            sh.setLength(sh.length() - 2);
+        }
+        sh.append(')');
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + sh + ", }";
+        int total = 10 + dict.length() + 1;
+        int pad = (64 - total % 64) % 64;
+        String header = dict + " ".repeat(pad) + "\n";
+        ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+        head.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
+                .putShort((short) header.length());
+        ByteBuffer body = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        body.asFloatBuffer().put(data);
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                os.write(head.array());
+                os.write(header.getBytes(StandardCharsets.US_ASCII));
+                os.write(body.array());
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static String pct(double share) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * share);
+    }
+}

@@ -1,0 +1,92 @@
+package io.dpt4j.cli;
+
+import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.pipelines.ImageSegmentationPipeline;
+import io.dpt4j.core.pipelines.Segment;
+import io.dpt4j.core.pipelines.SegmentationResult;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code ./dpt segment}: semantic segmentation (label map PNG, colour overlay, labels with pixel share). */
+public final class SegmentCommand implements Command {
+    @Override
+    public String name() {
+        return "segment";
+    }
+
+    @Override
+    public String summary() {
+        return "semantic segmentation: label map PNG, colour overlay and the labels present";
+    }
+
+    static final String HELP = String.join("\n",
+            "usage: ./dpt segment --model DIR_OR_ID --output DIR IMAGE... [--threads N]",
+            "",
+            "Per image NAME, in DIR:",
+            "  NAME_labels.png    class id per pixel (8-bit grayscale; 16-bit when there are more than 256 classes)",
+            "  NAME_overlay.png   the segmentation palette blended over the photo",
+            "  NAME_labels.tsv    label id, label, pixel share for each class present (also printed)",
+            "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
+            HubArgs.HELP);
+
+    @Override
+    public int run(List<String> argv) throws Exception {
+        if (argv.contains("--help") || argv.contains("-h")) {
+            System.out.println(HELP);
+            return 0;
+        }
+        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads")), HubArgs.withFlags());
+        if (a.positionals().isEmpty()) {
+            throw new CliException("no images given; run ./dpt segment --help");
+        }
+        Path out = Path.of(a.require("output"));
+        Files.createDirectories(out);
+        Path dir = HubArgs.resolveModel(a);
+        DptEngine.setNumThreads(a.getInt("threads", 0));
+        OutputFiles files = new OutputFiles();
+        int failed = 0;
+        List<String> images = a.positionals();
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a))) {
+            int numLabels = p.model().getConfig().numLabels();
+            for (int i = 0; i < images.size(); i++) {
+                Path img = Path.of(images.get(i));
+                try {
+                    SegmentationResult r = p.predict(img);
+                    String stem = files.stem(img);
+                    OutputFiles.png(labelImage(r, numLabels), out.resolve(stem + "_labels.png"));
+                    OutputFiles.png(r.overlay(), out.resolve(stem + "_overlay.png"));
+                    StringBuilder tsv = new StringBuilder("label_id\tlabel\tpixel_share\n");
+                    System.out.printf("%s:%n", img);
+                    for (Segment s : r.segments()) {
+                        tsv.append(s.labelId()).append('\t').append(s.label()).append('\t')
+                                .append(String.format(java.util.Locale.ROOT, "%.6f", s.pixelShare())).append('\n');
+                        System.out.printf("  %-24s %8s%n", s.label(), OutputFiles.pct(s.pixelShare()));
+                    }
+                    OutputFiles.text(tsv.toString(), out.resolve(stem + "_labels.tsv"));
+                    System.err.printf("[%d/%d] %s -> %s_labels.png, %s_overlay.png, %s_labels.tsv%n", i + 1, images.size(), img,
+                            stem, stem, stem);
+                } catch (Exception e) {
+                    failed++;
+                    System.err.printf("[%d/%d] %s: skipped: %s%n", i + 1, images.size(), img, DepthCommand.firstLine(e));
+                }
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    static BufferedImage labelImage(SegmentationResult r, int numLabels) {
+        int w = r.width();
+        int h = r.height();
+        boolean wide = numLabels > 256;
+        BufferedImage img = new BufferedImage(w, h, wide ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
+        long[] labels = r.labelMap();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.getRaster().setSample(x, y, 0, (int) labels[y * w + x]);
+            }
+        }
+        return img;
+    }
+}
