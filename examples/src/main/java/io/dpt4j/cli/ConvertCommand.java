@@ -16,19 +16,6 @@ import java.util.Set;
  * [--format hf|djl] [--force]}: writes a deployable checkpoint.
  */
 public final class ConvertCommand implements Command {
-    /**
-     * Writes the DJL model format from a converted Hugging Face directory; the core module provides
-     * it (it needs the model graph). Until it is registered, {@code --format djl} is refused.
-     */
-    public interface DjlExporter {
-        void export(Path hfDirectory, Path djlDirectory) throws Exception;
-    }
-
-    private static volatile DjlExporter djlExporter;
-
-    public static void registerDjlExporter(DjlExporter e) {
-        djlExporter = e;
-    }
 
     private final PrintStream out;
 
@@ -59,7 +46,9 @@ public final class ConvertCommand implements Command {
                     + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
                     + "     or a hub id. --dtype converts floating tensors (integer tensors are kept; default: keep\n"
                     + "     each tensor's dtype). --max-shard-size like transformers (default 5GB). The output appears\n"
-                    + "     complete or not at all; an existing output is replaced only with --force.");
+                    + "     complete or not at all; an existing output is replaced only with --force.\n"
+                    + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
+                    + "     Serving / Criteria users; its parameters are f32.");
             return 0;
         }
         Args a = Args.parse(name(), argv, HubArgs.withValued("model", "output", "dtype", "max-shard-size", "format"),
@@ -87,9 +76,6 @@ public final class ConvertCommand implements Command {
         if (!format.equals("hf") && !format.equals("djl")) {
             throw new CliException("--format: expected hf or djl, got '" + format + "'");
         }
-        if (format.equals("djl") && djlExporter == null) {
-            throw new CliException("--format djl: not implemented yet in this build; use --format hf");
-        }
         Path source = resolveSource(model, a);
         if (Files.exists(output) && !a.has("force")) {
             throw new CliException("--output " + output + " already exists; pass --force to replace it");
@@ -101,7 +87,18 @@ public final class ConvertCommand implements Command {
                 try {
                     CheckpointConverter.Summary s = CheckpointConverter.convert(source, tmp.resolve("hf"), opts);
                     print(s);
-                    djlExporter.export(tmp.resolve("hf"), output);
+                    // DJL's format holds the graph's f32 parameters (DJL cannot hold bf16 arrays).
+                    Path staging = Files.createTempDirectory(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".");
+                    try {
+                        io.dpt4j.core.djl.DjlModelFormat.export(tmp.resolve("hf"), staging.resolve(output.getFileName()));
+                        if (Files.exists(output)) {
+                            deleteQuietly(output);
+                        }
+                        Files.move(staging.resolve(output.getFileName()), output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    } finally {
+                        deleteQuietly(staging);
+                    }
+                    out.println("wrote DJL model format to " + output + " (load it with DptCriteria.builder(...))");
                 } finally {
                     deleteQuietly(tmp);
                 }

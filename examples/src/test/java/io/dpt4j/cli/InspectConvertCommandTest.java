@@ -94,8 +94,9 @@ class InspectConvertCommandTest {
         assertEquals(0, Main.run("convert", "--model", m.toString(), "--output", o.toString(), "--force"));
         assertTrue(Files.readString(o.resolve("config.json")).contains("float32"));
 
-        assertEquals(2, Main.run("convert", "--model", m.toString(), "--output", dir.resolve("d").toString(), "--format", "djl"));
-        assertTrue(err.toString().contains("--format djl: not implemented yet"), err.toString());
+        // --format djl needs a model the graph knows; a bare tensor file fails cleanly, leaving nothing.
+        assertTrue(Main.run("convert", "--model", m.toString(), "--output", dir.resolve("d").toString(), "--format", "djl") != 0);
+        assertTrue(!Files.exists(dir.resolve("d")), "no half-written output");
         assertEquals(2, Main.run("convert", "--model", m.toString(), "--output", dir.resolve("e").toString(), "--max-shard-size", "5 parsecs"));
         assertTrue(err.toString().contains("--max-shard-size: invalid size"), err.toString());
     }

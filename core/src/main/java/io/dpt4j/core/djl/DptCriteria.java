@@ -36,6 +36,17 @@ public final class DptCriteria {
         Path dir = Files.isDirectory(p) ? p : io.dpt4j.hub.HfHub.resolveModelDirectory(idOrPath,
                 io.dpt4j.hub.HubDownloadOptions.defaults().withRevision(options.revision()).withToken(options.token())
                         .withLocalFilesOnly(options.localFilesOnly()));
+        if (DjlModelFormat.isDjlFormat(dir)) {
+            // DJL's format: rebuild the graph from config.json, DJL reads the .params file into it.
+            PreTrainedModelBlock block = new PreTrainedModelBlock(io.dpt4j.core.AutoModel.fromConfig(dir.resolve("config.json")));
+            return Criteria.builder()
+                    .setTypes(input, output)
+                    .optEngine(DptEngine.ENGINE)
+                    .optModelPath(dir)
+                    .optModelName(DjlModelFormat.savedModelName(dir))
+                    .optBlock(block)
+                    .optTranslatorFactory(new DptTranslatorFactory());
+        }
         return Criteria.builder()
                 .setTypes(input, output)
                 .optEngine(DptEngine.ENGINE)

@@ -21,11 +21,37 @@ public final class PreTrainedModelBlock extends AbstractBlock {
     public PreTrainedModelBlock() {}
 
     public PreTrainedModelBlock(PreTrainedModel<?, ?> model) {
-        this.model = model;
+        setModel(model);
     }
 
-    public void setModel(PreTrainedModel<?, ?> model) {
+    /** Sets the model; its module tree becomes this block's child, so DJL saves and loads its weights. */
+    public synchronized void setModel(PreTrainedModel<?, ?> model) {
+        if (this.model != null) {
+            throw new IllegalStateException("this block already holds a model");
+        }
         this.model = model;
+        addChildBlock("model", model.block());
+        // Any batch of images; the spatial size is the model's to check.
+        inputShapes = new Shape[] {new Shape(-1, 3, -1, -1)};
+        inputNames = java.util.List.of("pixel_values");
+    }
+
+    /** Initialised when it holds a model whose every weight is loaded. */
+    @Override
+    public boolean isInitialized() {
+        return model != null && getParameters().values().stream().allMatch(ai.djl.nn.Parameter::isInitialized);
+    }
+
+    @Override
+    protected void saveMetadata(java.io.DataOutputStream os) {
+        // the wrapped model's config.json travels beside the parameter file
+    }
+
+    @Override
+    protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
+        if (loadVersion != version) {
+            throw new ai.djl.MalformedModelException("unsupported DPT4J block format version " + loadVersion);
+        }
     }
 
     public PreTrainedModel<?, ?> getModel() {

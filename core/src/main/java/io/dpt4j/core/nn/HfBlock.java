@@ -149,6 +149,19 @@ public abstract class HfBlock extends AbstractBlock {
                 "shape inference is not supported: DPT4J blocks take their weights from a checkpoint");
     }
 
+    /** No input shapes to record: every parameter's shape comes from the config. */
+    @Override
+    protected void saveMetadata(java.io.DataOutputStream os) {
+        // nothing beyond the version byte DJL writes
+    }
+
+    @Override
+    protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
+        if (loadVersion != version) {
+            throw new ai.djl.MalformedModelException("unsupported DPT4J block format version " + loadVersion);
+        }
+    }
+
     @Override
     public void prepare(Shape[] inputShapes) {
         // Nothing to infer: every parameter shape is declared from the config.

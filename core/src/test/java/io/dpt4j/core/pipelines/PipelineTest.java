@@ -106,6 +106,26 @@ class PipelineTest {
     }
 
     @Test
+    void djlModelFormatRoundTripsThroughCriteria(@TempDir Path tmp) throws Exception {
+        Path hf = modelWithProcessor("vit-depth", tmp);
+        Path djlDir = tmp.resolve("djl-model");
+        io.dpt4j.core.djl.DjlModelFormat.export(hf, djlDir);
+        assertTrue(Files.exists(djlDir.resolve("djl-model-0000.params")));
+        assertTrue(io.dpt4j.core.djl.DjlModelFormat.isDjlFormat(djlDir));
+        Path photo = photo("rocket_213x142.png");
+        DepthEstimationResult viaPipeline;
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(hf.toString())) {
+            viaPipeline = p.predict(photo);
+        }
+        try (ZooModel<Image, DepthEstimationResult> model = DptCriteria.builder(Image.class, DepthEstimationResult.class,
+                djlDir.toString()).build().loadModel();
+                Predictor<Image, DepthEstimationResult> predictor = model.newPredictor()) {
+            DepthEstimationResult r = predictor.predict(ImageFactory.getInstance().fromFile(photo));
+            assertArrayEquals(viaPipeline.predictedDepth().data(), r.predictedDepth().data());
+        }
+    }
+
+    @Test
     void djlPredictorsMatchThePipelines(@TempDir Path tmp) throws Exception {
         Path depthDir = modelWithProcessor("vit-depth", tmp);
         Path photo = photo("rocket_213x142.png");

@@ -1,0 +1,70 @@
+package io.dpt4j.core.djl;
+
+import ai.djl.Model;
+import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.LoadOptions;
+import io.dpt4j.core.PreTrainedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
+
+/**
+ * DJL's own model format for a DPT checkpoint, for DJL Serving users: {@code <name>-0000.params} (DJL's
+ * parameter file, written by {@code Model.save}), {@code config.json}, {@code preprocessor_config.json}
+ * and a {@code serving.properties} naming {@link DptTranslatorFactory}. Load it with
+ * {@link DptCriteria#builder}, which rebuilds the graph from config.json and lets DJL read the
+ * parameters.
+ */
+public final class DjlModelFormat {
+    public static final String SERVING_PROPERTIES = "serving.properties";
+
+    private DjlModelFormat() {}
+
+    /** Converts a Hugging Face model directory into DJL's format in {@code target} (created). */
+    public static void export(Path hfDirectory, Path target) throws IOException {
+        DptEngine.get();
+        Files.createDirectories(target);
+        String name = modelName(target);
+        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(hfDirectory, LoadOptions.defaults());
+                Model djl = Model.newInstance(name, DptEngine.ENGINE)) {
+            djl.setBlock(new PreTrainedModelBlock(model));
+            djl.save(target, name);
+        }
+        Files.copy(hfDirectory.resolve("config.json"), target.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        Path pre = hfDirectory.resolve("preprocessor_config.json");
+        if (Files.isRegularFile(pre)) {
+            Files.copy(pre, target.resolve("preprocessor_config.json"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.writeString(target.resolve(SERVING_PROPERTIES), "engine=" + DptEngine.ENGINE + "\n"
+                + "option.modelName=" + name + "\n"
+                + "translatorFactory=" + DptTranslatorFactory.class.getName() + "\n");
+    }
+
+    /** Whether {@code dir} holds a model in this format. */
+    public static boolean isDjlFormat(Path dir) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(SERVING_PROPERTIES)) || !Files.isRegularFile(dir.resolve("config.json"))) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".params"));
+        }
+    }
+
+    /** The model name DJL uses as the parameter file prefix. */
+    static String modelName(Path dir) {
+        String n = dir.toAbsolutePath().normalize().getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+        return n.isEmpty() ? "dpt" : n;
+    }
+
+    static String savedModelName(Path dir) throws IOException {
+        for (String line : Files.readAllLines(dir.resolve(SERVING_PROPERTIES))) {
+            if (line.startsWith("option.modelName=")) {
+                return line.substring("option.modelName=".length()).trim();
+            }
+        }
+        return modelName(dir);
+    }
+}
