@@ -1,6 +1,8 @@
 package io.dpt4j.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -83,41 +85,45 @@ public final class F {
 
     /** F.interpolate(x, size=(h, w), mode="bilinear", align_corners=..., antialias=False) on [..., H, W]. */
     public static NDArray interpolateBilinear(NDArray x, long h, long w, boolean alignCorners) {
-        return resize(x, h, w, Interpolation.bilinearMatrix((int) x.getShape().get(x.getShape().dimension() - 2), (int) h, alignCorners),
-                Interpolation.bilinearMatrix((int) x.getShape().get(x.getShape().dimension() - 1), (int) w, alignCorners));
+        Shape s = x.getShape();
+        int inH = (int) s.get(s.dimension() - 2);
+        int inW = (int) s.get(s.dimension() - 1);
+        return resize(x, Interpolation.bilinear(inH, (int) h, alignCorners), Interpolation.bilinear(inW, (int) w, alignCorners));
     }
 
     /** F.interpolate(x, size=(h, w), mode="bicubic", align_corners=..., antialias=False), A = -0.75. */
     public static NDArray interpolateBicubic(NDArray x, long h, long w, boolean alignCorners) {
-        return resize(x, h, w, Interpolation.bicubicMatrix((int) x.getShape().get(x.getShape().dimension() - 2), (int) h, alignCorners),
-                Interpolation.bicubicMatrix((int) x.getShape().get(x.getShape().dimension() - 1), (int) w, alignCorners));
+        Shape s = x.getShape();
+        int inH = (int) s.get(s.dimension() - 2);
+        int inW = (int) s.get(s.dimension() - 1);
+        return resize(x, Interpolation.bicubic(inH, (int) h, alignCorners), Interpolation.bicubic(inW, (int) w, alignCorners));
     }
 
-    private static NDArray resize(NDArray x, long h, long w, float[] rh, float[] rw) {
+    /** Width pass, then height pass, each a weighted sum of gathered taps (torch's order). */
+    private static NDArray resize(NDArray x, Interpolation.Taps th, Interpolation.Taps tw) {
         Shape s = x.getShape();
-        long inH = s.get(s.dimension() - 2);
-        long inW = s.get(s.dimension() - 1);
+        int inH = (int) s.get(s.dimension() - 2);
+        int inW = (int) s.get(s.dimension() - 1);
         NDArray y = x;
-        if (w != inW || !isIdentity(rw, (int) inW)) {
-            NDArray rwT = x.getManager().create(rw, new Shape(w, inW)).transpose();
-            y = matmul(y, rwT);
+        if (!Interpolation.isIdentity(tw, inW)) {
+            y = pass(y, tw, "..., {}", new Shape(tw.index()[0].length));
         }
-        if (h != inH || !isIdentity(rh, (int) inH)) {
-            NDArray rhM = x.getManager().create(rh, new Shape(h, inH));
-            y = matmul(rhM, y);
+        if (!Interpolation.isIdentity(th, inH)) {
+            y = pass(y, th, "..., {}, :", new Shape(th.index()[0].length, 1));
         }
         return y == x ? x.duplicate() : y;
     }
 
-    private static boolean isIdentity(float[] m, int n) {
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                if (m[i * n + j] != (i == j ? 1f : 0f)) {
-                    return false;
-                }
-            }
+    private static NDArray pass(NDArray x, Interpolation.Taps t, String index, Shape weightShape) {
+        NDManager m = x.getManager();
+        NDArray acc = null;
+        for (int k = 0; k < t.count(); k++) {
+            NDArray idx = m.create(t.index()[k]);
+            NDArray wk = m.create(t.weight()[k], weightShape);
+            NDArray term = x.get(new NDIndex(index, idx)).muli(wk);
+            acc = acc == null ? term : acc.addi(term);
         }
-        return true;
+        return acc;
     }
 
     /** Applies a transformers ACT2FN activation by name. */

@@ -2,14 +2,22 @@ package io.dpt4j.core.nn;
 
 /**
  * torch's {@code upsample_bilinear2d} / {@code upsample_bicubic2d} (antialias=False) as separable
- * interpolation matrices, built in float32 exactly as torch computes source indices and weights.
+ * gathers: for each output coordinate along one axis, the source indices and weights of its taps,
+ * computed in float32 exactly as torch computes them.
  *
- * <p>Why matrices: DJL's interpolate binding enables antialiasing, which changes every downscale and
- * every align_corners=True resize; a resize written as {@code R_h · X · R_wᵀ} is torch's arithmetic
- * (width pass, then height pass) with zero-weight terms added.
+ * <p>Why not DJL's interpolate binding: it enables antialiasing, which changes every downscale and
+ * every align_corners=True resize. Applied width first, then height, the taps reproduce torch's
+ * arithmetic ({@code h0 * (w0 * x00 + w1 * x01) + h1 * (...)}).
  */
 public final class Interpolation {
     private Interpolation() {}
+
+    /** The taps of one axis: {@code index[k][o]} and {@code weight[k][o]} for tap k of output o. */
+    public record Taps(long[][] index, float[][] weight) {
+        public int count() {
+            return index.length;
+        }
+    }
 
     /** torch's area_pixel_compute_scale with no scale_factor given. */
     static float scale(int in, int out, boolean alignCorners) {
@@ -19,9 +27,9 @@ public final class Interpolation {
         return (float) in / (float) out;
     }
 
-    /** [out x in] bilinear weights, row-major. */
-    public static float[] bilinearMatrix(int in, int out, boolean alignCorners) {
-        float[] m = new float[out * in];
+    public static Taps bilinear(int in, int out, boolean alignCorners) {
+        long[][] idx = new long[2][out];
+        float[][] w = new float[2][out];
         float scale = scale(in, out, alignCorners);
         for (int o = 0; o < out; o++) {
             float src;
@@ -36,11 +44,12 @@ public final class Interpolation {
             int i0 = (int) src;
             int step = i0 < in - 1 ? 1 : 0;
             float l1 = src - i0;
-            float l0 = 1f - l1;
-            m[o * in + i0] += l0;
-            m[o * in + i0 + step] += l1;
+            idx[0][o] = i0;
+            idx[1][o] = i0 + step;
+            w[0][o] = 1f - l1;
+            w[1][o] = l1;
         }
-        return m;
+        return new Taps(idx, w);
     }
 
     /** torch's cubic convolution kernel pieces with A = -0.75. */
@@ -52,22 +61,44 @@ public final class Interpolation {
         return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
     }
 
-    /** [out x in] bicubic weights (A = -0.75), taps clamped to the edge as torch does. */
-    public static float[] bicubicMatrix(int in, int out, boolean alignCorners) {
-        float[] m = new float[out * in];
+    public static Taps bicubic(int in, int out, boolean alignCorners) {
+        long[][] idx = new long[4][out];
+        float[][] w = new float[4][out];
         float scale = scale(in, out, alignCorners);
         float a = -0.75f;
         for (int o = 0; o < out; o++) {
-            // Bicubic does not clamp negative source coordinates (FACTS: its taps are clamped instead).
+            // Bicubic does not clamp negative source coordinates; its taps are clamped to the edge.
             float src = alignCorners ? scale * o : scale * (o + 0.5f) - 0.5f;
             int i = (int) Math.floor(src);
             float t = src - i;
-            float[] w = {cubic2(t + 1, a), cubic1(t, a), cubic1(1 - t, a), cubic2(2 - t, a)};
+            float[] c = {cubic2(t + 1, a), cubic1(t, a), cubic1(1 - t, a), cubic2(2 - t, a)};
             for (int k = 0; k < 4; k++) {
-                int idx = Math.min(Math.max(i - 1 + k, 0), in - 1);
-                m[o * in + idx] += w[k];
+                idx[k][o] = Math.min(Math.max(i - 1 + k, 0), in - 1);
+                w[k][o] = c[k];
             }
         }
-        return m;
+        return new Taps(idx, w);
+    }
+
+    /** Whether the taps are the identity: same size, and every output reads only its own index with weight 1. */
+    static boolean isIdentity(Taps t, int in) {
+        if (t.index[0].length != in) {
+            return false;
+        }
+        for (int o = 0; o < in; o++) {
+            float own = 0;
+            for (int k = 0; k < t.count(); k++) {
+                if (t.weight[k][o] != 0f) {
+                    if (t.index[k][o] != o) {
+                        return false;
+                    }
+                    own += t.weight[k][o];
+                }
+            }
+            if (own != 1f) {
+                return false;
+            }
+        }
+        return true;
     }
 }
