@@ -104,10 +104,15 @@ public final class StateDictLoader {
     }
 
     private static NDArray toArray(TensorReader reader, String key, Shape shape, NDManager manager) throws IOException {
-        java.nio.ByteBuffer data = reader.toF32(key);
-        // Copy into torch-owned memory: the reader's buffers may be unmapped when it closes.
+        java.nio.ByteBuffer data = reader.toF32(key).duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (data.isDirect() && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+            // Zero-copy: an F32 tensor of a memory-mapped file becomes the weight itself (DJL keeps the
+            // buffer reachable for the array's lifetime, and Java never unmaps a reachable mapping), so
+            // the weights are in memory once and loading copies nothing. Weights are never written.
+            return manager.create(data, shape, DataType.FLOAT32);
+        }
         NDArray arr = manager.create(shape, DataType.FLOAT32);
-        arr.set(data.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        arr.set(data);
         return arr;
     }
 }
