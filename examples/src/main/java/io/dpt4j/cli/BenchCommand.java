@@ -103,6 +103,7 @@ public final class BenchCommand implements Command {
                     out.stageSeconds().forEach((k, v) -> stages.computeIfAbsent(k, q -> new ArrayList<>()).add(v));
                 }
             }
+            double[] prePost = prePost(dir, hw, out -> model.forward(out));
             double[] sorted = times.clone();
             Arrays.sort(sorted);
             double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
@@ -120,6 +121,12 @@ public final class BenchCommand implements Command {
                 System.out.printf(Locale.ROOT, "  stage %-10s median %.3f s%n", e.getKey(), med);
                 stageJson.append(stageJson.length() > 1 ? ", " : "").append(String.format(Locale.ROOT, "\"%s\": %.4f", e.getKey(), med));
             }
+            if (prePost != null) {
+                System.out.printf(Locale.ROOT, "  preprocessing  %.1f ms (a %dx%d photo to %dx%d, median of 5)%n", prePost[0] * 1e3, PHOTO_W, PHOTO_H,
+                        (int) prePost[2], (int) prePost[3]);
+                System.out.printf(Locale.ROOT, "  postprocessing %.1f ms (depth/logits resized back to %dx%d)%n", prePost[1] * 1e3, PHOTO_W, PHOTO_H);
+                stageJson.append(String.format(Locale.ROOT, ", \"preprocess\": %.4f, \"postprocess\": %.4f", prePost[0], prePost[1]));
+            }
             stageJson.append('}');
             System.out.printf(Locale.ROOT, "peak RSS: %d MB%n", rss);
             System.out.printf(Locale.ROOT,
@@ -131,6 +138,58 @@ public final class BenchCommand implements Command {
                     median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, stageJson);
         }
         return 0;
+    }
+
+    static final int PHOTO_W = 1280;
+    static final int PHOTO_H = 960;
+
+    /**
+     * Median seconds of preprocessing a synthetic 1280x960 photo with the model's preprocessor config
+     * and of post-processing the model output back to that size; null when the output is neither
+     * depth nor logits. Elements 2 and 3 are the preprocessed height and width.
+     */
+    static double[] prePost(Path dir, int[] hw, java.util.function.Function<NDArray, ModelOutput> forward) throws Exception {
+        io.dpt4j.core.processing.DPTImageProcessor proc = java.nio.file.Files.isRegularFile(dir.resolve("preprocessor_config.json"))
+                ? io.dpt4j.core.processing.DPTImageProcessor.fromPretrained(dir.resolve("preprocessor_config.json"))
+                : io.dpt4j.core.processing.DPTImageProcessor.defaults();
+        byte[] rgb = new byte[PHOTO_W * PHOTO_H * 3];
+        new java.util.Random(0).nextBytes(rgb);
+        io.dpt4j.core.processing.Uint8Image photo = io.dpt4j.core.processing.Uint8Image.rgb(PHOTO_W, PHOTO_H, rgb);
+        double[] pre = new double[5];
+        io.dpt4j.core.processing.FloatTensor px = null;
+        for (int i = 0; i < pre.length; i++) {
+            long s = System.nanoTime();
+            px = proc.preprocess(List.of(photo), Map.of()).pixelValues();
+            pre[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(pre);
+        NDArray out;
+        try (NDManager m = DptEngine.newManager()) {
+            // Post-process the output of a real forward at the benchmark size.
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(1, 3, hw[0], hw[1]));
+            ModelOutput o = forward.apply(x);
+            NDArray primary = o instanceof io.dpt4j.core.outputs.DepthEstimatorOutput
+                    ? ((io.dpt4j.core.outputs.DepthEstimatorOutput) o).predictedDepth
+                    : o instanceof io.dpt4j.core.outputs.SemanticSegmenterOutput ? ((io.dpt4j.core.outputs.SemanticSegmenterOutput) o).logits : null;
+            if (primary == null) {
+                return null;
+            }
+            float[] data = primary.toFloatArray();
+            long[] shape = primary.getShape().getShape();
+            boolean depth = o instanceof io.dpt4j.core.outputs.DepthEstimatorOutput;
+            double[] post = new double[5];
+            for (int i = 0; i < post.length; i++) {
+                long s = System.nanoTime();
+                if (depth) {
+                    proc.postProcessDepthEstimation(data, shape, List.of(new int[] {PHOTO_H, PHOTO_W}));
+                } else {
+                    proc.postProcessSemanticSegmentation(data, shape, List.of(new int[] {PHOTO_H, PHOTO_W}));
+                }
+                post[i] = (System.nanoTime() - s) / 1e9;
+            }
+            Arrays.sort(post);
+            return new double[] {pre[2], post[2], px.shape()[2], px.shape()[3]};
+        }
     }
 
     static int[] size(Args a, Path dir) throws Exception {
