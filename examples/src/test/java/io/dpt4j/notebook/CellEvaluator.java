@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
 import jdk.jshell.JShell;
 import jdk.jshell.JShellException;
 import jdk.jshell.Snippet;
@@ -124,10 +125,14 @@ final class CellEvaluator implements AutoCloseable {
         shell.close();
     }
 
-    /** A snippet threw: carries JShell's exception (whose stack trace is the notebook code's). */
+    /**
+     * A snippet threw: carries JShell's exception (whose stack trace is the notebook code's); the message
+     * names the exception the notebook code threw, as Jupyter shows "ename: evalue".
+     */
     static final class SnippetFailure extends RuntimeException {
         SnippetFailure(JShellException cause) {
-            super(cause.getMessage(), cause);
+            super((cause instanceof EvalException ? ((EvalException) cause).getExceptionClassName() : cause.getClass().getName())
+                    + ": " + cause.getMessage(), cause);
         }
     }
 }

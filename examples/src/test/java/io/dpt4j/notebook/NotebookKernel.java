@@ -89,7 +89,12 @@ public final class NotebookKernel extends BaseKernel {
 
     @Override
     public Object evalRaw(String source) {
-        return evaluator.eval(magicParser.resolveMagics(source));
+        try {
+            return evaluator.eval(magicParser.resolveMagics(source));
+        } catch (Error e) {
+            // BaseKernel reports Exceptions only; an Error escaping would leave Jupyter without a reply.
+            throw new IllegalStateException(e.toString(), e);
+        }
     }
 
     @Override
