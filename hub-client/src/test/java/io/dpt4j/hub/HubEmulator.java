@@ -32,11 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /api/models/{repo}/tree/{rev}}, X-Error-Code errors, gated/private repos, renamed repos (307,
  * relative), {@code refs/pr/N} and short commits, plus fault injection per file.
  */
-final class HubEmulator implements AutoCloseable {
+public final class HubEmulator implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One recorded request. */
-    record Req(String server, String method, String rawPath, String query, Map<String, String> headers) {
+    public record Req(String server, String method, String rawPath, String query, Map<String, String> headers) {
         String header(String name) {
             return headers.get(name.toLowerCase());
         }
@@ -59,7 +59,7 @@ final class HubEmulator implements AutoCloseable {
         long slowChunkMillis;
     }
 
-    static final class Repo {
+    public static final class Repo {
         final String id;
         final Map<String, String> refs = new ConcurrentHashMap<>();
         final Map<String, Map<String, byte[]>> commits = new ConcurrentHashMap<>();
@@ -72,7 +72,7 @@ final class HubEmulator implements AutoCloseable {
         }
 
         /** Adds a commit with {@code files} and points {@code branch} at it; returns the commit hash. */
-        String commit(String branch, Map<String, byte[]> files) {
+        public String commit(String branch, Map<String, byte[]> files) {
             String sha = sha1Hex((id + "|" + branch + "|" + commitOrder.size() + "|" + files.keySet()).getBytes(StandardCharsets.UTF_8));
             commits.put(sha, new TreeMap<>(files));
             commitOrder.add(sha);
@@ -94,7 +94,7 @@ final class HubEmulator implements AutoCloseable {
     volatile boolean treeEndpointMissing;
     volatile boolean cdnRejectsAuth = true;
 
-    HubEmulator() throws IOException {
+    public HubEmulator() throws IOException {
         hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         cdn = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         hub.createContext("/", ex -> handle("hub", ex));
@@ -105,7 +105,7 @@ final class HubEmulator implements AutoCloseable {
         cdn.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + hub.getAddress().getPort();
     }
 
@@ -113,7 +113,7 @@ final class HubEmulator implements AutoCloseable {
         return "http://127.0.0.1:" + cdn.getAddress().getPort();
     }
 
-    Repo repo(String id) {
+    public Repo repo(String id) {
         return repos.computeIfAbsent(id, Repo::new);
     }
 
@@ -121,7 +121,7 @@ final class HubEmulator implements AutoCloseable {
         return faults.computeIfAbsent(path, k -> new Fault());
     }
 
-    List<Req> requests() {
+    public List<Req> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
