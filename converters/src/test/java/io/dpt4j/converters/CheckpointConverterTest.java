@@ -66,7 +66,8 @@ class CheckpointConverterTest {
             }
             assertEquals(Map.of("format", "pt"), r.metadata());
         }
-        assertFalse(Files.exists(out.resolve("config.json"))); // none beside the legacy file's folder copy
+        // the config beside the weights file travels with it
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"is_hybrid\": true"));
     }
 
     @Test
