@@ -87,6 +87,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         try (NDManager scratch = caller.newSubManager()) {
             pixelValues.tempAttach(scratch);
             ForwardContext ctx = options.toContext();
+            ctx.keepOn(scratch);
             O out = forwardImpl(pixelValues, ctx);
             out.setIntermediates(ctx.captured());
             out.setStageSeconds(ctx.stageSeconds());

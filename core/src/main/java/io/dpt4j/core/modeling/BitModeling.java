@@ -6,6 +6,7 @@ import io.dpt4j.core.config.BitConfig;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.GroupNorm;
 import io.dpt4j.core.nn.Layers.ModuleList;
 import java.util.ArrayList;
@@ -142,7 +143,11 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public NDArray forward(NDArray input) {
+            return Scope.run(input, this::stem);
+        }
+
+        private NDArray stem(NDArray x) {
             NDArray e = convolution.forward(x);
             if (!samePadding) {
                 e = F.pad(e, new long[] {1, 1, 1, 1}, 0);
@@ -198,12 +203,14 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray shortcut = downsample == null ? x : downsample.forward(x);
-            NDArray h = norm1.forward(conv1.forward(x));
-            h = norm2.forward(conv2.forward(h));
-            h = norm3.forward(conv3.forward(h));
-            return F.act(act, h.add(shortcut));
+        public NDArray forward(NDArray input) {
+            return Scope.run(input, x -> {
+                NDArray shortcut = downsample == null ? x : downsample.forward(x);
+                NDArray h = norm1.forward(conv1.forward(x));
+                h = norm2.forward(conv2.forward(h));
+                h = norm3.forward(conv3.forward(h));
+                return F.act(act, h.add(shortcut));
+            });
         }
     }
 

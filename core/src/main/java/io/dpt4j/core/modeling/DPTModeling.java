@@ -12,6 +12,7 @@ import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.BatchNorm2d;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.ConvTranspose2d;
@@ -250,12 +251,15 @@ public final class DPTModeling {
             layernormAfter = child("layernorm_after", new LayerNorm(c.hiddenSize, c.layerNormEps));
         }
 
-        /** Returns {layer output, attention probabilities}. */
-        public NDArray[] forwardWithAttention(NDArray h) {
-            NDArray[] a = attention.forwardWithAttention(layernormBefore.forward(h));
-            NDArray h1 = a[0].add(h);
-            NDArray out = output.forward(intermediate.forward(layernormAfter.forward(h1)), h1);
-            return new NDArray[] {out, a[1]};
+        /** Returns {layer output, attention probabilities (null unless {@code keepProbs})}. */
+        public NDArray[] forwardWithAttention(NDArray input, boolean keepProbs) {
+            return Scope.runAll(new NDArray[] {input}, in -> {
+                NDArray h = in[0];
+                NDArray[] a = attention.forwardWithAttention(layernormBefore.forward(h));
+                NDArray h1 = a[0].add(h);
+                NDArray out = output.forward(intermediate.forward(layernormAfter.forward(h1)), h1);
+                return new NDArray[] {out, keepProbs ? a[1] : null};
+            });
         }
     }
 
@@ -276,7 +280,7 @@ public final class DPTModeling {
         public NDArray forward(NDArray h, List<NDArray> hiddenStates, List<NDArray> attentions) {
             for (DPTViTLayer l : layer.items()) {
                 hiddenStates.add(h);
-                NDArray[] r = l.forwardWithAttention(h);
+                NDArray[] r = l.forwardWithAttention(h, attentions != null);
                 h = r[0];
                 if (attentions != null) {
                     attentions.add(r[1]);
@@ -452,6 +456,15 @@ public final class DPTModeling {
                     out.add(hs);
                     continue;
                 }
+                final long[] grid = {patchHeight == null ? -1 : patchHeight, patchWidth == null ? -1 : patchWidth};
+                final int stage = i;
+                out.add(Scope.run(hs, x -> reassemble(x, stage, grid[0] < 0 ? null : grid[0], grid[1] < 0 ? null : grid[1])));
+            }
+            return out;
+        }
+
+        private NDArray reassemble(NDArray hs, int i, Long patchHeight, Long patchWidth) {
+            {
                 Shape s = hs.getShape();
                 long b = s.get(0);
                 long seq = s.get(1) - 1;
@@ -486,9 +499,8 @@ public final class DPTModeling {
                         h = tokens;
                 }
                 h = h.reshape(b, ph, pw, h.getShape().get(2)).transpose(0, 3, 1, 2);
-                out.add(layers.get(i).forward(h));
+                return layers.get(i).forward(h);
             }
-            return out;
         }
     }
 
@@ -509,16 +521,18 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray h = convolution1.forward(F.relu(x));
-            if (batchNorm1 != null) {
-                h = batchNorm1.forward(h);
-            }
-            h = convolution2.forward(F.relu(h));
-            if (batchNorm2 != null) {
-                h = batchNorm2.forward(h);
-            }
-            return h.add(x);
+        public NDArray forward(NDArray input) {
+            return Scope.run(input, x -> {
+                NDArray h = convolution1.forward(F.relu(x));
+                if (batchNorm1 != null) {
+                    h = batchNorm1.forward(h);
+                }
+                h = convolution2.forward(F.relu(h));
+                if (batchNorm2 != null) {
+                    h = batchNorm2.forward(h);
+                }
+                return h.add(x);
+            });
         }
     }
 
@@ -533,16 +547,20 @@ public final class DPTModeling {
             residualLayer2 = child("residual_layer2", new DPTPreActResidualLayer(c));
         }
 
-        public NDArray forward(NDArray h, NDArray residual) {
-            if (residual != null) {
-                if (!h.getShape().equals(residual.getShape())) {
-                    residual = F.interpolateBilinear(residual, h.getShape().get(2), h.getShape().get(3), false);
+        public NDArray forward(NDArray hidden, NDArray residualIn) {
+            return Scope.runAll(new NDArray[] {hidden, residualIn}, in -> {
+                NDArray h = in[0];
+                NDArray residual = in[1];
+                if (residual != null) {
+                    if (!h.getShape().equals(residual.getShape())) {
+                        residual = F.interpolateBilinear(residual, h.getShape().get(2), h.getShape().get(3), false);
+                    }
+                    h = h.add(residualLayer1.forward(residual));
                 }
-                h = h.add(residualLayer1.forward(residual));
-            }
-            h = residualLayer2.forward(h);
-            h = F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
-            return projection.forward(h);
+                h = residualLayer2.forward(h);
+                h = F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
+                return new NDArray[] {projection.forward(h)};
+            })[0];
         }
     }
 
@@ -634,15 +652,17 @@ public final class DPTModeling {
         }
 
         public NDArray forward(List<NDArray> hiddenStates) {
-            NDArray h = hiddenStates.get(pick(hiddenStates, headInIndex));
-            if (projection != null) {
-                h = F.relu(projection.forward(h));
-            }
-            h = head.get(0).forward(h);
-            h = F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
-            h = F.relu(head.get(1).forward(h));
-            h = F.relu(head.get(2).forward(h));
-            return h.squeeze(1);
+            return Scope.run(hiddenStates.get(pick(hiddenStates, headInIndex)), x -> {
+                NDArray h = x;
+                if (projection != null) {
+                    h = F.relu(projection.forward(h));
+                }
+                h = head.get(0).forward(h);
+                h = F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
+                h = F.relu(head.get(1).forward(h));
+                h = F.relu(head.get(2).forward(h));
+                return h.squeeze(1);
+            });
         }
     }
 
@@ -662,9 +682,10 @@ public final class DPTModeling {
         }
 
         public NDArray forward(List<NDArray> hiddenStates) {
-            NDArray h = hiddenStates.get(pick(hiddenStates, headInIndex));
-            h = classifier.forward(F.relu(bn.forward(conv.forward(h))));
-            return F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
+            return Scope.run(hiddenStates.get(pick(hiddenStates, headInIndex)), x -> {
+                NDArray h = classifier.forward(F.relu(bn.forward(conv.forward(x))));
+                return F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
+            });
         }
     }
 
@@ -683,7 +704,7 @@ public final class DPTModeling {
 
         @Override
         public NDArray forward(NDArray lastFused) {
-            return classifier.forward(F.relu(bn.forward(conv.forward(lastFused))));
+            return Scope.run(lastFused, x -> classifier.forward(F.relu(bn.forward(conv.forward(x)))));
         }
     }
 

@@ -14,6 +14,7 @@ public final class ForwardContext {
     public final boolean outputAttentions;
     private final Map<String, NDArray> captured;
     private Map<String, Double> stageSeconds;
+    private ai.djl.ndarray.NDManager keep;
     private long lastMark;
 
     public ForwardContext(boolean outputHiddenStates, boolean outputAttentions, boolean captureIntermediates) {
@@ -49,10 +50,23 @@ public final class ForwardContext {
         return captured != null;
     }
 
+    /** Where tensors that must outlive a module's scope go (the forward pass's scratch manager). */
+    public void keepOn(ai.djl.ndarray.NDManager manager) {
+        this.keep = manager;
+    }
+
+    /** Moves {@code a} to the pass's scratch manager so a module scope does not free it. */
+    public NDArray keep(NDArray a) {
+        if (keep != null && a != null) {
+            a.attach(keep);
+        }
+        return a;
+    }
+
     /** Records an intermediate under its reference name (no-op unless capturing). */
     public void capture(String name, NDArray value) {
         if (captured != null) {
-            captured.put(name, value);
+            captured.put(name, keep(value));
         }
     }
 

@@ -121,7 +121,14 @@ public final class F {
             NDArray idx = m.create(t.index()[k]);
             NDArray wk = m.create(t.weight()[k], weightShape);
             NDArray term = x.get(new NDIndex(index, idx)).muli(wk);
-            acc = acc == null ? term : acc.addi(term);
+            if (acc == null) {
+                acc = term;
+            } else {
+                acc.addi(term);
+                term.close();
+            }
+            idx.close();
+            wk.close();
         }
         return acc;
     }
