@@ -45,12 +45,12 @@ public final class BitModeling {
     /** Conv2d whose weight is standardised per output channel (biased variance) before use. */
     public static final class WeightStandardizedConv2d extends HfBlock {
         private final Parameter weight;
-        private final int kernel;
-        private final int stride;
-        private final int dilation;
-        private final int groups;
-        private final long padding;
-        private final boolean dynamic;
+        final int kernel;
+        final int stride;
+        final int dilation;
+        final int groups;
+        final long padding;
+        final boolean dynamic;
         private final double eps;
         private final long out;
 
@@ -83,7 +83,7 @@ public final class BitModeling {
         }
 
         /** The standardised weight (an eval-mode constant), computed once per loaded weight. */
-        private NDArray standardizedWeight() {
+        NDArray standardizedWeight() {
             return derived("standardized", weight, w -> {
                 NDArray flat = w.reshape(out, -1);
                 NDArray mean = flat.mean(new int[] {1}, true);
@@ -107,8 +107,8 @@ public final class BitModeling {
     public static final class BitGroupNormActivation extends HfBlock {
         private final Parameter weight;
         private final Parameter bias;
-        private final int groups;
-        private final String act;
+        final int groups;
+        final String act;
         private final long channels;
 
         BitGroupNormActivation(BitConfig config, long channels, boolean applyActivation) {
@@ -128,10 +128,10 @@ public final class BitModeling {
     }
 
     public static final class BitEmbeddings extends HfBlock {
-        private final WeightStandardizedConv2d convolution;
-        private final BitGroupNormActivation norm;
-        private final boolean samePadding;
-        private final boolean dynamicPool;
+        final WeightStandardizedConv2d convolution;
+        final BitGroupNormActivation norm;
+        final boolean samePadding;
+        final boolean dynamicPool;
 
         BitEmbeddings(BitConfig config) {
             convolution = child("convolution", new WeightStandardizedConv2d(
@@ -164,8 +164,8 @@ public final class BitModeling {
     }
 
     public static final class BitDownsampleConv extends HfBlock {
-        private final WeightStandardizedConv2d conv;
-        private final BitGroupNormActivation norm;
+        final WeightStandardizedConv2d conv;
+        final BitGroupNormActivation norm;
 
         BitDownsampleConv(BitConfig config, long in, long out, int stride, boolean preact) {
             conv = child("conv", new WeightStandardizedConv2d(in, out, 1, stride, 1, 1, config.globalPadding, 1e-8));
@@ -181,14 +181,14 @@ public final class BitModeling {
 
     /** The non-pre-activation bottleneck block (layer_type "bottleneck", as DPT-Hybrid uses). */
     public static final class BitBottleneckLayer extends HfBlock {
-        private final BitDownsampleConv downsample;
-        private final WeightStandardizedConv2d conv1;
-        private final BitGroupNormActivation norm1;
-        private final WeightStandardizedConv2d conv2;
-        private final BitGroupNormActivation norm2;
-        private final WeightStandardizedConv2d conv3;
-        private final BitGroupNormActivation norm3;
-        private final String act;
+        final BitDownsampleConv downsample;
+        final WeightStandardizedConv2d conv1;
+        final BitGroupNormActivation norm1;
+        final WeightStandardizedConv2d conv2;
+        final BitGroupNormActivation norm2;
+        final WeightStandardizedConv2d conv3;
+        final BitGroupNormActivation norm3;
+        final String act;
 
         BitBottleneckLayer(BitConfig config, long in, long out, int stride, int firstDilation, boolean isFirst) {
             int mid = makeDiv(out * 0.25);
@@ -215,7 +215,7 @@ public final class BitModeling {
     }
 
     public static final class BitStage extends HfBlock {
-        private final ModuleList<BitBottleneckLayer> layers;
+        final ModuleList<BitBottleneckLayer> layers;
 
         BitStage(BitConfig config, long in, long out, int stride, int dilation, int depth) {
             layers = child("layers", new ModuleList<>());
@@ -238,7 +238,7 @@ public final class BitModeling {
     }
 
     public static final class BitEncoder extends HfBlock {
-        private final ModuleList<BitStage> stages;
+        final ModuleList<BitStage> stages;
         final List<Integer> stageChannels = new ArrayList<>();
 
         BitEncoder(BitConfig config) {
@@ -290,8 +290,8 @@ public final class BitModeling {
 
     /** BitBackbone: the feature maps of the stages named in out_features, in stage order. */
     public static final class BitBackbone extends HfBlock {
-        private final BitModel bit;
-        private final BitConfig config;
+        final BitModel bit;
+        final BitConfig config;
         private final List<Integer> channels = new ArrayList<>();
 
         public BitBackbone(BitConfig config) {

@@ -76,7 +76,7 @@ public final class DPTModeling {
         final Parameter clsToken;
         final Parameter positionEmbeddings;
         final DPTViTPatchEmbeddings patchEmbeddings;
-        private final DPTConfig config;
+        final DPTConfig config;
 
         DPTViTEmbeddings(DPTConfig c) {
             this.config = c;
@@ -105,7 +105,7 @@ public final class DPTModeling {
         final Conv2d projection;
         final Parameter clsToken;
         final Parameter positionEmbeddings;
-        private final DPTConfig config;
+        final DPTConfig config;
 
         DPTViTHybridEmbeddings(DPTConfig c) {
             this.config = c;
@@ -151,8 +151,8 @@ public final class DPTModeling {
         final Linear query;
         final Linear key;
         final Linear value;
-        private final int heads;
-        private final int headSize;
+        final int heads;
+        final int headSize;
 
         DPTViTSelfAttention(DPTConfig c) {
             heads = c.numAttentionHeads;
@@ -210,7 +210,7 @@ public final class DPTModeling {
 
     public static final class DPTViTIntermediate extends HfBlock {
         final Linear dense;
-        private final String act;
+        final String act;
 
         DPTViTIntermediate(DPTConfig c) {
             dense = child("dense", new Linear(c.hiddenSize, c.intermediateSize, true));
@@ -293,7 +293,7 @@ public final class DPTModeling {
 
     public static final class DPTViTPooler extends HfBlock {
         final Linear dense;
-        private final String act;
+        final String act;
 
         DPTViTPooler(DPTConfig c) {
             dense = child("dense", new Linear(c.hiddenSize, c.poolerOutputSize, true));
@@ -321,7 +321,7 @@ public final class DPTModeling {
         final DPTViTEncoder encoder;
         final LayerNorm layernorm;
         final DPTViTPooler pooler;
-        private final DPTConfig config;
+        final DPTConfig config;
 
         public DPTModelBlock(DPTConfig c, boolean addPoolingLayer) {
             this.config = c;
@@ -393,7 +393,7 @@ public final class DPTModeling {
     /** A Linear + activation (the {@code readout_projects.i} Sequential). */
     public static final class ReadoutProject extends HfBlock {
         final Linear linear;
-        private final String act;
+        final String act;
 
         ReadoutProject(int hidden, String act) {
             linear = child("0", new Linear(2L * hidden, hidden, true));
@@ -418,7 +418,7 @@ public final class DPTModeling {
     public static final class DPTReassembleStage extends HfBlock {
         final ModuleList<HfBlock> layers;
         final ModuleList<HfBlock> readoutProjects;
-        private final DPTConfig config;
+        final DPTConfig config;
 
         DPTReassembleStage(DPTConfig c) {
             this.config = c;
@@ -591,7 +591,7 @@ public final class DPTModeling {
         final DPTReassembleStage reassembleStage;
         final ModuleList<Conv2d> convs;
         final DPTFeatureFusionStage fusionStage;
-        private final DPTConfig config;
+        final DPTConfig config;
 
         public DPTNeck(DPTConfig c) {
             this.config = c;
@@ -639,7 +639,7 @@ public final class DPTModeling {
     public static final class DPTDepthEstimationHead extends HfBlock {
         final Conv2d projection;
         final ModuleList<Conv2d> head;
-        private final int headInIndex;
+        final int headInIndex;
 
         DPTDepthEstimationHead(DPTConfig c) {
             headInIndex = c.headInIndex;
@@ -670,7 +670,7 @@ public final class DPTModeling {
         final Conv2d conv;
         final BatchNorm2d bn;
         final Conv2d classifier;
-        private final int headInIndex;
+        final int headInIndex;
 
         DPTSemanticSegmentationHead(DPTConfig c) {
             headInIndex = c.headInIndex;

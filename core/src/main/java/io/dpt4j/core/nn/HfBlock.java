@@ -60,6 +60,20 @@ public abstract class HfBlock extends AbstractBlock {
         return block;
     }
 
+    /** The loaded value of one of this block's own parameters, by its local name ("weight", "bias"). */
+    public NDArray tensor(String localName) {
+        Parameter p = hfParams.get(localName);
+        if (p == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + localName + "'");
+        }
+        return v(p);
+    }
+
+    /** Whether this block has a parameter of that local name (e.g. an optional bias). */
+    public boolean hasTensor(String localName) {
+        return hfParams.containsKey(localName);
+    }
+
     /** The direct children, by Hugging Face attribute name. */
     public Map<String, HfBlock> hfChildren() {
         return Collections.unmodifiableMap(hfChildren);

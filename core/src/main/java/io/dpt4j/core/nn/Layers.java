@@ -98,6 +98,10 @@ public final class Layers {
             this.bias = param("bias", out);
         }
 
+        public int kernel() {
+            return k;
+        }
+
         @Override
         public NDArray forward(NDArray x) {
             long n = x.getShape().get(0);
@@ -125,6 +129,10 @@ public final class Layers {
             this.bias = param("bias", dim);
         }
 
+        public double eps() {
+            return eps;
+        }
+
         @Override
         public NDArray forward(NDArray x) {
             return F.layerNorm(x, new long[] {dim}, v(weight), v(bias), eps);
@@ -149,6 +157,10 @@ public final class Layers {
             this.bias = param("bias", channels);
             this.runningMean = buffer("running_mean", channels);
             this.runningVar = buffer("running_var", channels);
+        }
+
+        public double eps() {
+            return eps;
         }
 
         @Override
