@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
+import io.dpt4j.core.config.DepthAnythingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ public final class AutoModel {
         register("DPTModel", f -> new DPTModel(DPTConfig.fromPretrained(f)));
         register("DPTForDepthEstimation", f -> new DPTForDepthEstimation(DPTConfig.fromPretrained(f)));
         register("DPTForSemanticSegmentation", f -> new DPTForSemanticSegmentation(DPTConfig.fromPretrained(f)));
+        register("DepthAnythingForDepthEstimation", f -> new DepthAnythingForDepthEstimation(DepthAnythingConfig.fromPretrained(f)));
     }
 
     private AutoModel() {}
