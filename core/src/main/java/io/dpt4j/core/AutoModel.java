@@ -69,13 +69,16 @@ public final class AutoModel {
         }
     }
 
-    public static PreTrainedModel<?, ?> fromPretrained(Path dir) throws IOException {
-        return fromPretrained(dir, LoadOptions.defaults());
+    /**
+     * Builds the model class config.json names, without weights (parameters are declared, nothing is
+     * allocated): for inspecting the module tree or loading weights later.
+     */
+    public static PreTrainedModel<?, ?> fromConfig(Path dirOrConfigFile) throws IOException {
+        Path config = Files.isDirectory(dirOrConfigFile) ? dirOrConfigFile.resolve("config.json") : dirOrConfigFile;
+        return factory(config).create(config);
     }
 
-    public static PreTrainedModel<?, ?> fromPretrained(Path dir, LoadOptions options) throws IOException {
-        Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
-        Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
+    private static Factory factory(Path config) throws IOException {
         String arch = architectureOf(config);
         Factory f;
         synchronized (AutoModel.class) {
@@ -85,7 +88,17 @@ public final class AutoModel {
             throw new ConfigException(config + ": architecture \"" + arch + "\" is not supported; supported: "
                     + String.join(", ", supportedArchitectures()));
         }
-        return PreTrainedModel.load(f.create(config), modelDir, options);
+        return f;
+    }
+
+    public static PreTrainedModel<?, ?> fromPretrained(Path dir) throws IOException {
+        return fromPretrained(dir, LoadOptions.defaults());
+    }
+
+    public static PreTrainedModel<?, ?> fromPretrained(Path dir, LoadOptions options) throws IOException {
+        Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
+        Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
+        return PreTrainedModel.load(factory(config).create(config), modelDir, options);
     }
 
     public static PreTrainedModel<?, ?> fromPretrained(String idOrPath, LoadOptions options) throws IOException {
