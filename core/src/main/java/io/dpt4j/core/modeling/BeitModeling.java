@@ -23,6 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BeitModeling {
     private BeitModeling() {}
 
+    /** How many input grids' index tables a bias keeps before starting over (inputs of many sizes). */
+    static final int CACHED_GRIDS = 8;
+
     public static final class BeitPatchEmbeddings extends HfBlock {
         final Conv2d projection;
 
@@ -125,17 +128,13 @@ public final class BeitModeling {
             NDArray sub = table.get(new NDIndex(":" + (numRelativeDistance - 3))).reshape(1, oldW, oldH, heads).transpose(0, 3, 1, 2);
             sub = F.interpolateBilinear(sub, newH, newW, false).transpose(0, 2, 3, 1).reshape((long) newH * newW, heads);
             NDArray full = NDArrays.concat(new NDList(sub, table.get(new NDIndex((numRelativeDistance - 3) + ":"))), 0);
-            long rows = (long) newH * newW + 3;
+            if (indices.size() > CACHED_GRIDS) {
+                indices.clear();
+            }
             long[] idx = indices.computeIfAbsent(((long) wh << 32) | ww, k -> relativePositionIndex(wh, ww));
             long n = (long) wh * ww + 1;
-            long[] flat = new long[(int) (heads * idx.length)];
-            for (int h = 0; h < heads; h++) {
-                for (int i = 0; i < idx.length; i++) {
-                    flat[h * idx.length + i] = h * rows + idx[i];
-                }
-            }
-            NDArray index = m.create(flat, new Shape(heads, n, n));
-            NDArray out = full.transpose(1, 0).take(index);
+            // table[index] (row gather), then [N+1, N+1, heads] -> [heads, N+1, N+1]
+            NDArray out = full.get(m.create(idx, new Shape(idx.length))).reshape(n, n, heads).transpose(2, 0, 1);
             return out.expandDims(0);
         }
     }
@@ -287,8 +286,8 @@ public final class BeitModeling {
         /** Fills {@code hiddenStates} with the embeddings and every layer's output. */
         void forward(NDArray h, int[] grid, List<NDArray> hiddenStates, List<NDArray> attentions) {
             hiddenStates.add(h);
+            NDArray shared = relativePositionBias == null ? null : relativePositionBias.bias(grid[0], grid[1], h.getManager());
             for (BeitLayer l : layer.items()) {
-                NDArray shared = relativePositionBias == null ? null : relativePositionBias.bias(grid[0], grid[1], h.getManager());
                 NDArray[] r = l.forwardWithAttention(h, grid, shared);
                 h = r[0];
                 hiddenStates.add(h);

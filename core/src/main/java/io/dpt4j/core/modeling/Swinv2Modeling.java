@@ -18,6 +18,8 @@ import io.dpt4j.core.nn.Layers.Linear;
 import io.dpt4j.core.nn.Layers.ModuleList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * transformers' modeling_swinv2 ({@code Swinv2Backbone}, as DPT 3.1 uses it), module for module:
@@ -184,15 +186,9 @@ public final class Swinv2Modeling {
             t = t.sign().mul(t.abs().add(1f).log2()).div(3f);
             NDArray table = continuousPositionBiasMlp.get(1).forward(F.relu(continuousPositionBiasMlp.get(0).forward(t)))
                     .reshape((long) n * n, heads);
-            long rows = (long) n * n;
             long area = (long) window * window;
-            long[] flat = new long[(int) (heads * relativePositionIndex.length)];
-            for (int h = 0; h < heads; h++) {
-                for (int i = 0; i < relativePositionIndex.length; i++) {
-                    flat[h * relativePositionIndex.length + i] = h * rows + relativePositionIndex[i];
-                }
-            }
-            NDArray bias = table.transpose(1, 0).take(m.create(flat, new Shape(heads, area, area)));
+            NDArray index = m.create(relativePositionIndex, new Shape(relativePositionIndex.length));
+            NDArray bias = table.get(index).reshape(area, area, heads).transpose(2, 0, 1);
             return F.act("sigmoid", bias).mul(16f);
         }
 
@@ -293,6 +289,8 @@ public final class Swinv2Modeling {
         final LayerNorm layernormAfter;
         final int window;
         final int shift;
+        /** Shift masks by padded (height, width): plain Java arrays, so no native memory outlives a pass. */
+        private final Map<Long, float[]> masks = new ConcurrentHashMap<>();
 
         Swinv2Layer(Swinv2Config c, int dim, int[] inputResolution, int heads, int targetShift, int pretrainedWindow) {
             // transformers' _compute_window_shift keeps only the first (height) entry
@@ -361,7 +359,11 @@ public final class Swinv2Modeling {
             if (shift > 0) {
                 long nW = (hp / window) * (wp / window);
                 long n = (long) window * window;
-                mask = x.getManager().create(shiftMask((int) hp, (int) wp, window, shift), new Shape(nW, n, n));
+                if (masks.size() > BeitModeling.CACHED_GRIDS) {
+                    masks.clear();
+                }
+                float[] mv = masks.computeIfAbsent((hp << 32) | wp, k -> shiftMask((int) hp, (int) wp, window, shift));
+                mask = x.getManager().create(mv, new Shape(nW, n, n));
             }
             NDArray[] a = attention.forwardWithAttention(windows, mask);
             NDArray merged = windowReverse(a[0], window, hp, wp);
