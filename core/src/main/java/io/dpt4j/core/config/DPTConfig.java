@@ -315,7 +315,8 @@ public final class DPTConfig {
         StringBuilder sb = new StringBuilder("DPTConfig(");
         sb.append(architecture() == null ? "DPT" : architecture());
         if (backboneConfig != null) {
-            sb.append(", backbone=").append(backboneConfig.modelType());
+            // BiT's settings are the hybrid's own; the other backbones summarise themselves
+            sb.append(", backbone=").append(isHybrid ? backboneConfig.modelType() : backboneConfig.toString());
         }
         if (backboneConfig == null || isHybrid) {
             sb.append(", hidden_size=").append(hiddenSize).append(", layers=").append(numHiddenLayers)

@@ -31,6 +31,8 @@ class FamilyConfigTest {
         // neither out_features nor out_indices: the last stage
         assertEquals(List.of("stage12"), c.outFeatures());
         assertEquals(List.of(12), c.outIndices());
+        String summary = dpt("{\"model_type\": \"dinov2\", \"reshape_hidden_states\": false}").toString();
+        assertTrue(summary.contains("backbone=Dinov2Config(hidden_size=768, layers=12, heads=12, patch=14"), summary);
     }
 
     @Test
