@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
+import io.dpt4j.core.config.DepthAnythingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ public final class AutoModel {
         register("DPTModel", f -> new DPTModel(DPTConfig.fromPretrained(f)));
         register("DPTForDepthEstimation", f -> new DPTForDepthEstimation(DPTConfig.fromPretrained(f)));
         register("DPTForSemanticSegmentation", f -> new DPTForSemanticSegmentation(DPTConfig.fromPretrained(f)));
+        register("DepthAnythingForDepthEstimation", f -> new DepthAnythingForDepthEstimation(DepthAnythingConfig.fromPretrained(f)));
     }
 
     private AutoModel() {}
@@ -67,18 +69,26 @@ public final class AutoModel {
         }
     }
 
-    /** A model of the config's architecture with declared but unloaded weights (for conversion and benchmarks). */
-    public static PreTrainedModel<?, ?> fromConfig(Path configFile) throws IOException {
-        String arch = architectureOf(configFile);
+    /**
+     * Builds the model class config.json names, without weights (parameters are declared, nothing is
+     * allocated): for inspecting the module tree or loading weights later.
+     */
+    public static PreTrainedModel<?, ?> fromConfig(Path dirOrConfigFile) throws IOException {
+        Path config = Files.isDirectory(dirOrConfigFile) ? dirOrConfigFile.resolve("config.json") : dirOrConfigFile;
+        return factory(config).create(config);
+    }
+
+    private static Factory factory(Path config) throws IOException {
+        String arch = architectureOf(config);
         Factory f;
         synchronized (AutoModel.class) {
             f = ARCHITECTURES.get(arch);
         }
         if (f == null) {
-            throw new ConfigException(configFile + ": architecture \"" + arch + "\" is not supported; supported: "
+            throw new ConfigException(config + ": architecture \"" + arch + "\" is not supported; supported: "
                     + String.join(", ", supportedArchitectures()));
         }
-        return f.create(configFile);
+        return f;
     }
 
     public static PreTrainedModel<?, ?> fromPretrained(Path dir) throws IOException {
@@ -88,7 +98,7 @@ public final class AutoModel {
     public static PreTrainedModel<?, ?> fromPretrained(Path dir, LoadOptions options) throws IOException {
         Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
         Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
-        return PreTrainedModel.load(fromConfig(config), modelDir, options);
+        return PreTrainedModel.load(factory(config).create(config), modelDir, options);
     }
 
     public static PreTrainedModel<?, ?> fromPretrained(String idOrPath, LoadOptions options) throws IOException {

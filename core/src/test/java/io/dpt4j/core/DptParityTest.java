@@ -26,7 +26,9 @@ class DptParityTest {
     /** The reference cases this build covers, by family. */
     static final List<String> COVERED = List.of(
             "vit-depth", "vit-depth-resized", "vit-model", "vit-model-nonsquare", "vit-readout-add",
-            "vit-readout-ignore", "vit-neck-options", "hybrid-depth", "seg-aux", "batch2");
+            "vit-readout-ignore", "vit-neck-options", "hybrid-depth", "seg-aux", "batch2",
+            "dinov2-depth", "dinov2-add-projection", "depth-anything", "depth-anything-metric",
+            "beit-depth", "beit-depth-resized", "swinv2-depth");
 
     static Stream<ReferenceCase> cases() {
         return COVERED.stream().map(ReferenceCase::named);

@@ -30,8 +30,38 @@ public abstract class BackboneConfig {
         throw new ConfigException(modelType() + " backbone has no patch_size");
     }
 
+    /**
+     * Whether the selected feature maps are token sequences with the CLS token first ([B, 1 + N, C]),
+     * which DPT's reassemble stage needs; false for backbones returning [B, C, H, W] maps.
+     */
+    public boolean returnsTokenSequences() {
+        return false;
+    }
+
+    /** A config's {@code image_size}: an int (a square) or a [height, width] pair. */
+    protected static int[] imageSize(JsonFields f, int dflt) {
+        if (!f.has("image_size")) {
+            return new int[] {dflt, dflt};
+        }
+        com.fasterxml.jackson.databind.JsonNode v = f.node().get("image_size");
+        if (v.isArray() && v.size() == 2 && v.get(0).canConvertToInt() && v.get(1).canConvertToInt()
+                && v.get(0).intValue() > 0 && v.get(1).intValue() > 0) {
+            return new int[] {v.get(0).intValue(), v.get(1).intValue()};
+        }
+        int s = f.positive("image_size", dflt);
+        return new int[] {s, s};
+    }
+
     public List<String> stageNames() {
         return stageNames;
+    }
+
+    /**
+     * Whether the backbone returns stage {@code stageIndex} (0 = stem): transformers walks the stages in
+     * order and keeps those named in out_features, so maps come in stage order.
+     */
+    public boolean selectsStage(int stageIndex) {
+        return outFeatures.contains(stageNames.get(stageIndex));
     }
 
     public List<String> outFeatures() {
@@ -52,13 +82,12 @@ public abstract class BackboneConfig {
      * out_features / out_indices is missing from the other, defaulting to the last stage.
      */
     protected void alignOutputs(JsonFields f, int numStages) {
-        stageNames = f.stringList("stage_names", null);
-        if (stageNames == null) {
-            stageNames = new ArrayList<>();
-            stageNames.add("stem");
-            for (int i = 1; i <= numStages; i++) {
-                stageNames.add("stage" + i);
-            }
+        // transformers recomputes stage_names from the depth in every backbone config's __init__,
+        // whatever the JSON carries, so a stale "stage_names" is ignored here too.
+        stageNames = new ArrayList<>();
+        stageNames.add("stem");
+        for (int i = 1; i <= numStages; i++) {
+            stageNames.add("stage" + i);
         }
         List<String> feats = f.stringList("out_features", null);
         List<Integer> idx = f.intList("out_indices", null);

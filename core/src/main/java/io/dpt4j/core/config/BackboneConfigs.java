@@ -5,9 +5,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiFunction;
 
-/** Registry of backbone config types beyond BiT (DINOv2, BEiT, Swinv2 register here). */
+/** Registry of backbone config types beyond BiT: DINOv2, BEiT and Swinv2 are built in; others may register. */
 public final class BackboneConfigs {
     private static final Map<String, BiFunction<ObjectNode, String, BackboneConfig>> TYPES = new LinkedHashMap<>();
+
+    static {
+        // The built-in families, registered whenever this class loads.
+        register("dinov2", Dinov2Config::new);
+        register("beit", BeitConfig::new);
+        register("swinv2", Swinv2Config::new);
+    }
 
     private BackboneConfigs() {}
 

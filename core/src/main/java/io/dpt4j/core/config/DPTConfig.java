@@ -204,6 +204,10 @@ public final class DPTConfig {
                 }
             }
         }
+        if (usesAutoBackbone() && !swin && !backboneConfig.returnsTokenSequences()) {
+            throw new ConfigException(where + ": the " + backboneConfig.modelType() + " backbone_config has \"reshape_hidden_states\": true, "
+                    + "but DPT's reassemble stage needs token sequences; set it to false (as the hub's DPT checkpoints do)");
+        }
         if (addProjection && fusionHiddenSize != 256) {
             throw new ConfigException(where + ": \"add_projection\" needs \"fusion_hidden_size\" 256 (the projection is a fixed 256->256 conv), got "
                     + fusionHiddenSize);
@@ -311,7 +315,8 @@ public final class DPTConfig {
         StringBuilder sb = new StringBuilder("DPTConfig(");
         sb.append(architecture() == null ? "DPT" : architecture());
         if (backboneConfig != null) {
-            sb.append(", backbone=").append(backboneConfig.modelType());
+            // BiT's settings are the hybrid's own; the other backbones summarise themselves
+            sb.append(", backbone=").append(isHybrid ? backboneConfig.modelType() : backboneConfig.toString());
         }
         if (backboneConfig == null || isHybrid) {
             sb.append(", hidden_size=").append(hiddenSize).append(", layers=").append(numHiddenLayers)

@@ -1,6 +1,9 @@
 package io.dpt4j.core.modeling;
 
 import io.dpt4j.core.config.BackboneConfig;
+import io.dpt4j.core.config.BeitConfig;
+import io.dpt4j.core.config.Dinov2Config;
+import io.dpt4j.core.config.Swinv2Config;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.nn.HfBlock;
 import java.util.LinkedHashMap;
@@ -10,6 +13,13 @@ import java.util.function.Function;
 /** Builds the backbone block for a nested backbone_config, by model_type. */
 public final class Backbones {
     private static final Map<String, Function<BackboneConfig, HfBlock>> FACTORIES = new LinkedHashMap<>();
+
+    static {
+        // The built-in families, registered whenever this class loads.
+        register("dinov2", c -> new Dinov2Modeling.Dinov2Backbone((Dinov2Config) c));
+        register("beit", c -> new BeitModeling.BeitBackbone((BeitConfig) c));
+        register("swinv2", c -> new Swinv2Modeling.Swinv2Backbone((Swinv2Config) c));
+    }
 
     private Backbones() {}
 

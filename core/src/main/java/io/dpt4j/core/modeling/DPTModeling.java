@@ -30,7 +30,7 @@ public final class DPTModeling {
     private DPTModeling() {}
 
     /** A copy of a parameter owned by the activation's manager, so ops on it are freed with the pass. */
-    static NDArray local(NDArray param, NDManager m) {
+    public static NDArray local(NDArray param, NDManager m) {
         NDArray out = m.zeros(param.getShape(), param.getDataType());
         return out.addi(param);
     }

@@ -1,0 +1,210 @@
+package io.dpt4j.core.modeling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.dpt4j.core.config.DepthAnythingConfig;
+import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Layers.Conv2d;
+import io.dpt4j.core.nn.Layers.ConvTranspose2d;
+import io.dpt4j.core.nn.Layers.ModuleList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers' modeling_depth_anything: the neck (reassemble without readout, fusion that upsamples to
+ * the next map's size) and the relative/metric depth head.
+ */
+public final class DepthAnythingModeling {
+    private DepthAnythingModeling() {}
+
+    /** Projection from reassemble_hidden_size, then the stage's resize. */
+    public static final class DepthAnythingReassembleLayer extends HfBlock {
+        final Conv2d projection;
+        final HfBlock resize;
+
+        DepthAnythingReassembleLayer(DepthAnythingConfig c, int channels, double factor) {
+            projection = child("projection", new Conv2d(c.reassembleHiddenSize, channels, 1, 1, 0, true));
+            if (factor > 1) {
+                resize = child("resize", new ConvTranspose2d(channels, channels, (int) factor));
+            } else if (factor == 1) {
+                resize = null;
+            } else {
+                resize = child("resize", new Conv2d(channels, channels, 3, (int) Math.round(1 / factor), 1, true));
+            }
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray h = projection.forward(x);
+            return resize == null ? h : resize.forward(h);
+        }
+    }
+
+    /** Drops the CLS token and reshapes each token sequence to the patch grid. */
+    public static final class DepthAnythingReassembleStage extends HfBlock {
+        final ModuleList<DepthAnythingReassembleLayer> layers;
+
+        DepthAnythingReassembleStage(DepthAnythingConfig c) {
+            layers = child("layers", new ModuleList<>());
+            for (int i = 0; i < c.neckHiddenSizes.size(); i++) {
+                layers.add(new DepthAnythingReassembleLayer(c, c.neckHiddenSizes.get(i), c.reassembleFactors.get(i)));
+            }
+        }
+
+        List<NDArray> forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth) {
+            List<NDArray> out = new ArrayList<>();
+            for (int i = 0; i < hiddenStates.size(); i++) {
+                NDArray h = hiddenStates.get(i).get(new NDIndex(":, 1:, :"));
+                Shape s = h.getShape();
+                if (s.get(1) != patchHeight * patchWidth) {
+                    throw new IllegalArgumentException("the backbone returned " + s.get(1) + " patch tokens but the input gives a "
+                            + patchHeight + "x" + patchWidth + " grid of patch_size patches: the backbone's patch_size must equal the config's patch_size");
+                }
+                h = h.reshape(s.get(0), patchHeight, patchWidth, s.get(2)).transpose(0, 3, 1, 2);
+                out.add(layers.get(i).forward(h));
+            }
+            return out;
+        }
+    }
+
+    /** ReLU-conv-ReLU-conv with a skip; the convs always have a bias here. */
+    public static final class DepthAnythingPreActResidualLayer extends HfBlock {
+        final Conv2d convolution1;
+        final Conv2d convolution2;
+
+        DepthAnythingPreActResidualLayer(DepthAnythingConfig c) {
+            int f = c.fusionHiddenSize;
+            convolution1 = child("convolution1", new Conv2d(f, f, 3, 1, 1, true));
+            convolution2 = child("convolution2", new Conv2d(f, f, 3, 1, 1, true));
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return convolution2.forward(F.relu(convolution1.forward(F.relu(x)))).add(x);
+        }
+    }
+
+    public static final class DepthAnythingFeatureFusionLayer extends HfBlock {
+        final Conv2d projection;
+        final DepthAnythingPreActResidualLayer residualLayer1;
+        final DepthAnythingPreActResidualLayer residualLayer2;
+
+        DepthAnythingFeatureFusionLayer(DepthAnythingConfig c) {
+            projection = child("projection", new Conv2d(c.fusionHiddenSize, c.fusionHiddenSize, 1, 1, 0, true));
+            residualLayer1 = child("residual_layer1", new DepthAnythingPreActResidualLayer(c));
+            residualLayer2 = child("residual_layer2", new DepthAnythingPreActResidualLayer(c));
+        }
+
+        /** @param size the next map's (height, width), or null for x2 on the last layer */
+        NDArray forward(NDArray h, NDArray residual, long[] size) {
+            if (residual != null) {
+                if (!h.getShape().equals(residual.getShape())) {
+                    residual = F.interpolateBilinear(residual, h.getShape().get(2), h.getShape().get(3), false);
+                }
+                h = h.add(residualLayer1.forward(residual));
+            }
+            h = residualLayer2.forward(h);
+            long oh = size == null ? h.getShape().get(2) * 2 : size[0];
+            long ow = size == null ? h.getShape().get(3) * 2 : size[1];
+            h = F.interpolateBilinear(h, oh, ow, true);
+            return projection.forward(h);
+        }
+    }
+
+    /** Fuses deepest first, each step upsampling to the next (shallower) map's size. */
+    public static final class DepthAnythingFeatureFusionStage extends HfBlock {
+        final ModuleList<DepthAnythingFeatureFusionLayer> layers;
+
+        DepthAnythingFeatureFusionStage(DepthAnythingConfig c) {
+            layers = child("layers", new ModuleList<>());
+            for (int i = 0; i < c.neckHiddenSizes.size(); i++) {
+                layers.add(new DepthAnythingFeatureFusionLayer(c));
+            }
+        }
+
+        List<NDArray> forward(List<NDArray> features) {
+            int n = features.size();
+            List<NDArray> fused = new ArrayList<>();
+            NDArray h = null;
+            for (int i = 0; i < n; i++) {
+                NDArray f = features.get(n - 1 - i);
+                long[] size = null;
+                if (i != n - 1) {
+                    Shape next = features.get(n - 2 - i).getShape();
+                    size = new long[] {next.get(2), next.get(3)};
+                }
+                h = h == null ? layers.get(i).forward(f, null, size) : layers.get(i).forward(h, f, size);
+                fused.add(h);
+            }
+            return fused;
+        }
+    }
+
+    public static final class DepthAnythingNeck extends HfBlock {
+        final DepthAnythingReassembleStage reassembleStage;
+        final ModuleList<Conv2d> convs;
+        final DepthAnythingFeatureFusionStage fusionStage;
+        private final DepthAnythingConfig config;
+
+        public DepthAnythingNeck(DepthAnythingConfig c) {
+            this.config = c;
+            reassembleStage = child("reassemble_stage", new DepthAnythingReassembleStage(c));
+            convs = child("convs", new ModuleList<>());
+            for (int ch : c.neckHiddenSizes) {
+                convs.add(new Conv2d(ch, c.fusionHiddenSize, 3, 1, 1, false));
+            }
+            fusionStage = child("fusion_stage", new DepthAnythingFeatureFusionStage(c));
+        }
+
+        public List<NDArray> forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth, ForwardContext ctx) {
+            if (hiddenStates.size() != config.neckHiddenSizes.size()) {
+                throw new IllegalStateException("The neck got " + hiddenStates.size() + " feature maps but neck_hidden_sizes has "
+                        + config.neckHiddenSizes.size() + " entries: the backbone's out_features and neck_hidden_sizes must have the same length");
+            }
+            List<NDArray> hs = reassembleStage.forward(hiddenStates, patchHeight, patchWidth);
+            for (int i = 0; i < hs.size(); i++) {
+                ctx.capture("debug.neck.reassemble_stage." + i, hs.get(i));
+            }
+            List<NDArray> features = new ArrayList<>();
+            for (int i = 0; i < hs.size(); i++) {
+                features.add(convs.get(i).forward(hs.get(i)));
+                ctx.capture("debug.neck.convs." + i, features.get(i));
+            }
+            List<NDArray> fused = fusionStage.forward(features);
+            for (int i = 0; i < fused.size(); i++) {
+                ctx.capture("debug.neck.fusion_stage." + i, fused.get(i));
+            }
+            return fused;
+        }
+    }
+
+    /**
+     * conv1, bilinear resize (align_corners=True) to (patch_h * patch_size, patch_w * patch_size),
+     * conv2 + ReLU, conv3, then ReLU (relative) or sigmoid (metric), times max_depth.
+     */
+    public static final class DepthAnythingDepthEstimationHead extends HfBlock {
+        final Conv2d conv1;
+        final Conv2d conv2;
+        final Conv2d conv3;
+        private final DepthAnythingConfig config;
+
+        public DepthAnythingDepthEstimationHead(DepthAnythingConfig c) {
+            this.config = c;
+            int f = c.fusionHiddenSize;
+            conv1 = child("conv1", new Conv2d(f, f / 2, 3, 1, 1, true));
+            conv2 = child("conv2", new Conv2d(f / 2, c.headHiddenSize, 3, 1, 1, true));
+            conv3 = child("conv3", new Conv2d(c.headHiddenSize, 1, 1, 1, 0, true));
+        }
+
+        public NDArray forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth) {
+            int idx = config.headInIndex < 0 ? hiddenStates.size() + config.headInIndex : config.headInIndex;
+            NDArray h = conv1.forward(hiddenStates.get(idx));
+            h = F.interpolateBilinear(h, patchHeight * config.patchSize, patchWidth * config.patchSize, true);
+            h = conv3.forward(F.relu(conv2.forward(h)));
+            h = config.isMetric() ? F.act("sigmoid", h) : F.relu(h);
+            return h.mul((float) config.maxDepth).squeeze(1);
+        }
+    }
+}

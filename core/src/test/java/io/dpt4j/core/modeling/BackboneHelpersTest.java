@@ -1,0 +1,89 @@
+package io.dpt4j.core.modeling;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.dpt4j.core.DptEngine;
+import org.junit.jupiter.api.Test;
+
+/** The index tables and window bookkeeping of the BEiT and Swinv2 blocks, against hand-worked values. */
+class BackboneHelpersTest {
+
+    @Test
+    void beitRelativePositionIndexFor2x2Grid() {
+        // 3x3 offsets + 3 CLS rows = 12 entries: 9 cls->token, 10 token->cls, 11 cls->cls
+        long[] want = {
+            11, 9, 9, 9, 9,
+            10, 4, 3, 1, 0,
+            10, 5, 4, 2, 1,
+            10, 7, 6, 4, 3,
+            10, 8, 7, 5, 4,
+        };
+        assertArrayEquals(want, BeitModeling.BeitRelativePositionBias.relativePositionIndex(2, 2));
+    }
+
+    @Test
+    void beitRelativePositionIndexForNonSquareGrid() {
+        // 1x2 grid: offsets (2*1-1) x (2*2-1) = 1x3, so 6 entries; dy is always 0
+        long[] want = {
+            5, 3, 3,
+            4, 1, 0,
+            4, 2, 1,
+        };
+        assertArrayEquals(want, BeitModeling.BeitRelativePositionBias.relativePositionIndex(1, 2));
+    }
+
+    @Test
+    void swinv2RelativePositionIndexFor2x2Window() {
+        long[] want = {
+            4, 3, 1, 0,
+            5, 4, 2, 1,
+            7, 6, 4, 3,
+            8, 7, 5, 4,
+        };
+        assertArrayEquals(want, Swinv2Modeling.Swinv2SelfAttention.relativePositionIndex(2));
+    }
+
+    @Test
+    void swinv2RelativeCoordsAreOffsetsFromTheCentre() {
+        float[] t = Swinv2Modeling.Swinv2SelfAttention.relativeCoords(2);
+        assertArrayEquals(new float[] {-1, -1, -1, 0, -1, 1, 0, -1, 0, 0, 0, 1, 1, -1, 1, 0, 1, 1}, t);
+    }
+
+    @Test
+    void swinv2ShiftMaskSeparatesRegionsBroughtTogetherByTheShift() {
+        // 4x4 map, window 2, shift 1: regions rows {0,1},{2},{3} x cols {0,1},{2},{3}
+        float[] m = Swinv2Modeling.Swinv2Layer.shiftMask(4, 4, 2, 1);
+        float x = -100f;
+        float[] want = {
+            // window (0,0): one region
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            // window (0,1): columns 2 and 3 are different regions; tokens 0,2 share col 2, 1,3 share col 3
+            0, x, 0, x, x, 0, x, 0, 0, x, 0, x, x, 0, x, 0,
+            // window (1,0): rows 2 and 3 differ; tokens 0,1 are row 2, tokens 2,3 row 3
+            0, 0, x, x, 0, 0, x, x, x, x, 0, 0, x, x, 0, 0,
+            // window (1,1): four regions
+            0, x, x, x, x, 0, x, x, x, x, 0, x, x, x, x, 0,
+        };
+        assertArrayEquals(want, m);
+    }
+
+    @Test
+    void rollAndWindowPartitionMatchTorchLayouts() {
+        try (NDManager mgr = DptEngine.newManager()) {
+            NDArray x = mgr.arange(16f).reshape(1, 4, 4, 1);
+            // torch.roll(x, shifts=(-1, -1), dims=(1, 2)): out[i][j] = x[(i+1)%4][(j+1)%4]
+            float[] rolled = Swinv2Modeling.roll(x, -1).toFloatArray();
+            assertArrayEquals(new float[] {5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12, 1, 2, 3, 0}, rolled);
+            assertArrayEquals(x.toFloatArray(), Swinv2Modeling.roll(Swinv2Modeling.roll(x, -1), 1).toFloatArray());
+            NDArray w = Swinv2Modeling.windowPartition(x, 2);
+            assertArrayEquals(new long[] {4, 4, 1}, w.getShape().getShape());
+            // window 1 is rows 0-1, cols 2-3
+            assertArrayEquals(new float[] {2, 3, 6, 7}, w.get(1).toFloatArray());
+            assertArrayEquals(x.toFloatArray(), Swinv2Modeling.windowReverse(w, 2, 4, 4).toFloatArray());
+            assertArrayEquals(new Shape(1, 4, 4, 1).getShape(), Swinv2Modeling.windowReverse(w, 2, 4, 4).getShape().getShape());
+        }
+    }
+}
