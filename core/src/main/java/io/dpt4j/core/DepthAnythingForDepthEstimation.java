@@ -65,10 +65,13 @@ public final class DepthAnythingForDepthEstimation extends PreTrainedModel<Depth
         for (int i = 0; i < maps.size(); i++) {
             ctx.capture("debug.backbone.feature_maps." + i, maps.get(i));
         }
+        ctx.stage("backbone");
         long patchHeight = pixelValues.getShape().get(2) / config.patchSize;
         long patchWidth = pixelValues.getShape().get(3) / config.patchSize;
         List<NDArray> fused = b.neck.forward(maps, patchHeight, patchWidth, ctx);
+        ctx.stage("neck");
         NDArray depth = b.head.forward(fused, patchHeight, patchWidth);
+        ctx.stage("head");
         return new DepthEstimatorOutput(depth, ctx.outputHiddenStates ? hiddenStates : null, attentions);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.BeitConfig;
 import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.LayerNorm;
 import io.dpt4j.core.nn.Layers.Linear;
@@ -288,7 +289,11 @@ public final class BeitModeling {
             hiddenStates.add(h);
             NDArray shared = relativePositionBias == null ? null : relativePositionBias.bias(grid[0], grid[1], h.getManager());
             for (BeitLayer l : layer.items()) {
-                NDArray[] r = l.forwardWithAttention(h, grid, shared);
+                boolean keep = attentions != null;
+                NDArray[] r = Scope.runAll(new NDArray[] {h}, in -> {
+                    NDArray[] o = l.forwardWithAttention(in[0], grid, shared);
+                    return new NDArray[] {o[0], keep ? o[1] : null};
+                });
                 h = r[0];
                 hiddenStates.add(h);
                 if (attentions != null) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.config.DepthAnythingConfig;
 import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.ConvTranspose2d;
 import io.dpt4j.core.nn.Layers.ModuleList;
@@ -81,8 +82,8 @@ public final class DepthAnythingModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return convolution2.forward(F.relu(convolution1.forward(F.relu(x)))).add(x);
+        public NDArray forward(NDArray input) {
+            return Scope.run(input, x -> convolution2.forward(F.relu(convolution1.forward(F.relu(x)))).add(x));
         }
     }
 
@@ -98,7 +99,11 @@ public final class DepthAnythingModeling {
         }
 
         /** @param size the next map's (height, width), or null for x2 on the last layer */
-        NDArray forward(NDArray h, NDArray residual, long[] size) {
+        NDArray forward(NDArray hidden, NDArray residualIn, long[] size) {
+            return Scope.runAll(new NDArray[] {hidden, residualIn}, in -> new NDArray[] {fuse(in[0], in[1], size)})[0];
+        }
+
+        private NDArray fuse(NDArray h, NDArray residual, long[] size) {
             if (residual != null) {
                 if (!h.getShape().equals(residual.getShape())) {
                     residual = F.interpolateBilinear(residual, h.getShape().get(2), h.getShape().get(3), false);
@@ -200,11 +205,13 @@ public final class DepthAnythingModeling {
 
         public NDArray forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth) {
             int idx = config.headInIndex < 0 ? hiddenStates.size() + config.headInIndex : config.headInIndex;
-            NDArray h = conv1.forward(hiddenStates.get(idx));
-            h = F.interpolateBilinear(h, patchHeight * config.patchSize, patchWidth * config.patchSize, true);
-            h = conv3.forward(F.relu(conv2.forward(h)));
-            h = config.isMetric() ? F.act("sigmoid", h) : F.relu(h);
-            return h.mul((float) config.maxDepth).squeeze(1);
+            return Scope.run(hiddenStates.get(idx), x -> {
+                NDArray h = conv1.forward(x);
+                h = F.interpolateBilinear(h, patchHeight * config.patchSize, patchWidth * config.patchSize, true);
+                h = conv3.forward(F.relu(conv2.forward(h)));
+                h = config.isMetric() ? F.act("sigmoid", h) : F.relu(h);
+                return h.mul((float) config.maxDepth).squeeze(1);
+            });
         }
     }
 }

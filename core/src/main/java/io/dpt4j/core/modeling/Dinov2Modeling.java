@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.Dinov2Config;
 import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.LayerNorm;
 import io.dpt4j.core.nn.Layers.Linear;
@@ -246,7 +247,11 @@ public final class Dinov2Modeling {
         NDArray forward(NDArray h, List<NDArray> hiddenStates, List<NDArray> attentions) {
             hiddenStates.add(h);
             for (Dinov2Layer l : layer.items()) {
-                NDArray[] r = l.forwardWithAttention(h);
+                boolean keep = attentions != null;
+                NDArray[] r = Scope.runAll(new NDArray[] {h}, in -> {
+                    NDArray[] o = l.forwardWithAttention(in[0]);
+                    return new NDArray[] {o[0], keep ? o[1] : null};
+                });
                 h = r[0];
                 hiddenStates.add(h);
                 if (attentions != null) {

@@ -12,6 +12,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.dpt4j.core.config.Swinv2Config;
 import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.LayerNorm;
 import io.dpt4j.core.nn.Layers.Linear;
@@ -477,8 +478,14 @@ public final class Swinv2Modeling {
             for (int i = 0; i < encoder.layers.size(); i++) {
                 Swinv2Stage stage = encoder.layers.get(i);
                 NDArray probs = null;
+                boolean keep = attentions != null;
                 for (Swinv2Layer l : stage.blocks.items()) {
-                    NDArray[] r = l.forwardWithAttention(h, height, width);
+                    final long hh = height;
+                    final long ww = width;
+                    NDArray[] r = Scope.runAll(new NDArray[] {h}, in -> {
+                        NDArray[] o = l.forwardWithAttention(in[0], hh, ww);
+                        return new NDArray[] {o[0], keep ? o[1] : null};
+                    });
                     h = r[0];
                     probs = r[1];
                 }
