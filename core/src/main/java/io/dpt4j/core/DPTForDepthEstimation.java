@@ -10,6 +10,7 @@ import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelResult;
 import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
 import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.modeling.OnnxExport;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import java.io.IOException;
@@ -70,6 +71,62 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
         NDArray depth = b.head.forward(fused);
         ctx.stage("head");
         return new DepthEstimatorOutput(depth, ctx.outputHiddenStates ? f.hiddenStates : null, f.attentions);
+    }
+
+    @Override
+    public boolean supportsOnnx() {
+        return !config.usesAutoBackbone() || config.backboneConfig.modelType().equals("dinov2");
+    }
+
+    @Override
+    protected java.util.Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
+        Block b = (Block) block;
+        OnnxFeatures f = onnxFeatures(config, x, b.dpt, b.backbone, pixels);
+        List<OnnxExport.V> fused = x.dptNeck(b.neck, f.maps, f.patchHeight, f.patchWidth);
+        return java.util.Map.of("predicted_depth", x.depthHead(b.head, fused));
+    }
+
+    @Override
+    protected DepthEstimatorOutput outputFromOnnx(java.util.Map<String, NDArray> outputs) {
+        return new DepthEstimatorOutput(outputs.get("predicted_depth"), null, null);
+    }
+
+    static final class OnnxFeatures {
+        List<OnnxExport.V> maps = new ArrayList<>();
+        Long patchHeight;
+        Long patchWidth;
+    }
+
+    /** {@link #features}, as an ONNX graph. */
+    static OnnxFeatures onnxFeatures(DPTConfig config, OnnxExport x, DPTModelBlock dpt, HfBlock backbone, OnnxExport.V pixels) {
+        OnnxFeatures f = new OnnxFeatures();
+        if (backbone != null) {
+            f.maps = x.dinov2FeatureMaps((io.dpt4j.core.modeling.Dinov2Modeling.Dinov2Backbone) backbone, pixels);
+            long patch = config.backboneConfig.patchSize();
+            f.patchHeight = pixels.shape()[2] / patch;
+            f.patchWidth = pixels.shape()[3] / patch;
+            return f;
+        }
+        List<OnnxExport.V> intermediate = new ArrayList<>();
+        List<OnnxExport.V> hs = x.dptModel(dpt, pixels, intermediate);
+        List<OnnxExport.V> layers = hs.subList(1, hs.size());
+        if (!config.isHybrid) {
+            for (int i = 0; i < layers.size(); i++) {
+                if (config.backboneOutIndices.contains(i)) {
+                    f.maps.add(layers.get(i));
+                }
+            }
+        } else {
+            f.maps.addAll(intermediate);
+            List<Integer> vitIdx = config.backboneOutIndices.subList(Math.min(2, config.backboneOutIndices.size()),
+                    config.backboneOutIndices.size());
+            for (int i = 0; i < layers.size(); i++) {
+                if (vitIdx.contains(i)) {
+                    f.maps.add(layers.get(i));
+                }
+            }
+        }
+        return f;
     }
 
     /** The neck's inputs and what the trunk returns alongside them. */

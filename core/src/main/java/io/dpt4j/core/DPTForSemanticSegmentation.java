@@ -9,6 +9,7 @@ import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
 import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
 import io.dpt4j.core.modeling.DPTModeling.DPTSemanticSegmentationHead;
 import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.modeling.OnnxExport;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.outputs.SemanticSegmenterOutput;
 import java.io.IOException;
@@ -61,6 +62,29 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     /** The label of a class index (id2label). */
     public String label(int classIndex) {
         return config.id2label.getOrDefault(classIndex, "LABEL_" + classIndex);
+    }
+
+    @Override
+    public boolean supportsOnnx() {
+        return true;
+    }
+
+    @Override
+    protected java.util.Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
+        Block b = (Block) block;
+        DPTForDepthEstimation.OnnxFeatures f = DPTForDepthEstimation.onnxFeatures(config, x, b.dpt, null, pixels);
+        List<OnnxExport.V> fused = x.dptNeck(b.neck, f.maps, null, null);
+        java.util.Map<String, OnnxExport.V> out = new java.util.LinkedHashMap<>();
+        out.put("logits", x.segmentationHead(b.head, fused));
+        if (b.auxiliaryHead != null) {
+            out.put("auxiliary_logits", x.auxiliaryHead(b.auxiliaryHead, fused.get(fused.size() - 1)));
+        }
+        return out;
+    }
+
+    @Override
+    protected SemanticSegmenterOutput outputFromOnnx(java.util.Map<String, NDArray> outputs) {
+        return new SemanticSegmenterOutput(outputs.get("logits"), outputs.get("auxiliary_logits"), null, null);
     }
 
     @Override

@@ -57,6 +57,27 @@ public final class DepthAnythingForDepthEstimation extends PreTrainedModel<Depth
     }
 
     @Override
+    public boolean supportsOnnx() {
+        return config.backboneConfig.modelType().equals("dinov2");
+    }
+
+    @Override
+    protected java.util.Map<String, io.dpt4j.core.modeling.OnnxExport.V> exportOnnx(io.dpt4j.core.modeling.OnnxExport x,
+            io.dpt4j.core.modeling.OnnxExport.V pixels) {
+        Block b = (Block) block;
+        List<io.dpt4j.core.modeling.OnnxExport.V> maps =
+                x.dinov2FeatureMaps((io.dpt4j.core.modeling.Dinov2Modeling.Dinov2Backbone) b.backbone, pixels);
+        long ph = pixels.shape()[2] / config.patchSize;
+        long pw = pixels.shape()[3] / config.patchSize;
+        return java.util.Map.of("predicted_depth", x.depthAnything(b.neck, b.head, maps, ph, pw));
+    }
+
+    @Override
+    protected DepthEstimatorOutput outputFromOnnx(java.util.Map<String, NDArray> outputs) {
+        return new DepthEstimatorOutput(outputs.get("predicted_depth"), null, null);
+    }
+
+    @Override
     protected DepthEstimatorOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
         Block b = (Block) block;
         List<NDArray> hiddenStates = new ArrayList<>();

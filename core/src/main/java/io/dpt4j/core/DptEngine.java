@@ -31,11 +31,19 @@ public final class DptEngine {
         return get().newBaseManager();
     }
 
-    /** Sets libtorch's intra-op thread count (0 or less leaves the default). */
-    public static void setNumThreads(int threads) {
+    private static volatile int threads = Runtime.getRuntime().availableProcessors();
+
+    /** Sets the intra-op thread count of libtorch and of ONNX Runtime sessions (0 or less: all cores). */
+    public static void setNumThreads(int n) {
         get();
-        if (threads > 0) {
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        if (n > 0) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+            threads = n;
         }
+    }
+
+    /** The intra-op thread count in use. */
+    public static int numThreads() {
+        return threads;
     }
 }

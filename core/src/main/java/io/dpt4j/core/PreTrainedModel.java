@@ -27,6 +27,8 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     protected final NDManager manager;
     private LoadReport loadReport;
     private volatile boolean closed;
+    private volatile ExecutionEngine engine = ExecutionEngine.PYTORCH;
+    private OnnxRuntimeRunner ort;
 
     protected PreTrainedModel(C config, HfBlock block) {
         this.config = config;
@@ -78,12 +80,76 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     }
 
     /**
+     * Selects the engine of later forward passes. ONNX Runtime runs the same weights through a graph
+     * written in Java per input shape; it returns the primary outputs only, so passes that ask for
+     * hidden states, attentions or intermediates still run on PyTorch.
+     *
+     * @throws UnsupportedOperationException when this model's family has no ONNX graph (BEiT, Swinv2)
+     */
+    public synchronized void setEngine(ExecutionEngine engine) {
+        ensureOpen();
+        if (engine == ExecutionEngine.ONNXRUNTIME && !supportsOnnx()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph "
+                    + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything); use the pytorch engine");
+        }
+        this.engine = engine;
+    }
+
+    public ExecutionEngine getEngine() {
+        return engine;
+    }
+
+    /** Whether {@link #exportOnnx} can write this model's graph. */
+    public boolean supportsOnnx() {
+        return false;
+    }
+
+    /**
+     * Writes this model's graph for one static input shape; returns the outputs by name. Models that
+     * support ONNX Runtime override it.
+     */
+    protected Map<String, io.dpt4j.core.modeling.OnnxExport.V> exportOnnx(io.dpt4j.core.modeling.OnnxExport x,
+            io.dpt4j.core.modeling.OnnxExport.V pixelValues) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX graph");
+    }
+
+    /** The ONNX model (opset 17, weights inline) of this model for one input shape [batch, channels, height, width]. */
+    public byte[] toOnnx(long... inputShape) {
+        ensureOpen();
+        if (!supportsOnnx()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX graph");
+        }
+        return OnnxRuntimeRunner.export(this, inputShape);
+    }
+
+    /** Builds the primary outputs from ONNX Runtime's named results. */
+    protected O outputFromOnnx(Map<String, NDArray> outputs) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX graph");
+    }
+
+    /**
      * Runs the model (eval mode). Scratch tensors live in a sub-manager closed before returning; the
      * outputs are attached to {@code pixelValues}' manager.
      */
     public O forward(NDArray pixelValues, ForwardOptions options) {
         ensureOpen();
         NDManager caller = pixelValues.getManager();
+        if (engine == ExecutionEngine.ONNXRUNTIME && !options.outputHiddenStates && !options.outputAttentions
+                && !options.captureIntermediates) {
+            OnnxRuntimeRunner r;
+            synchronized (this) {
+                if (ort == null) {
+                    ort = new OnnxRuntimeRunner(this);
+                }
+                r = ort;
+            }
+            long t0 = System.nanoTime();
+            O out = outputFromOnnx(r.run(pixelValues, caller));
+            if (options.timeStages) {
+                out.setStageSeconds(Map.of("onnxruntime", (System.nanoTime() - t0) / 1e9));
+            }
+            return out;
+        }
         try (NDManager scratch = caller.newSubManager()) {
             pixelValues.tempAttach(scratch);
             ForwardContext ctx = options.toContext();
@@ -109,6 +175,11 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     public void close() {
         if (!closed) {
             closed = true;
+            synchronized (this) {
+                if (ort != null) {
+                    ort.close();
+                }
+            }
             manager.close();
         }
     }

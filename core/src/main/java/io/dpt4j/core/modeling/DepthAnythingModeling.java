@@ -151,7 +151,7 @@ public final class DepthAnythingModeling {
         final DepthAnythingReassembleStage reassembleStage;
         final ModuleList<Conv2d> convs;
         final DepthAnythingFeatureFusionStage fusionStage;
-        private final DepthAnythingConfig config;
+        final DepthAnythingConfig config;
 
         public DepthAnythingNeck(DepthAnythingConfig c) {
             this.config = c;
@@ -193,7 +193,7 @@ public final class DepthAnythingModeling {
         final Conv2d conv1;
         final Conv2d conv2;
         final Conv2d conv3;
-        private final DepthAnythingConfig config;
+        final DepthAnythingConfig config;
 
         public DepthAnythingDepthEstimationHead(DepthAnythingConfig c) {
             this.config = c;

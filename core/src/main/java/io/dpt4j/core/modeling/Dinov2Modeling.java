@@ -43,7 +43,7 @@ public final class Dinov2Modeling {
         final Parameter maskToken;
         final Parameter positionEmbeddings;
         final Dinov2PatchEmbeddings patchEmbeddings;
-        private final Dinov2Config config;
+        final Dinov2Config config;
         private final long numPositions;
 
         Dinov2Embeddings(Dinov2Config c) {
@@ -100,8 +100,8 @@ public final class Dinov2Modeling {
         final Linear query;
         final Linear key;
         final Linear value;
-        private final int heads;
-        private final int headSize;
+        final int heads;
+        final int headSize;
 
         Dinov2SelfAttention(Dinov2Config c) {
             heads = c.numAttentionHeads;
@@ -173,7 +173,7 @@ public final class Dinov2Modeling {
     public static final class Dinov2MLP extends HfBlock {
         final Linear fc1;
         final Linear fc2;
-        private final String act;
+        final String act;
 
         Dinov2MLP(Dinov2Config c) {
             int hidden = c.mlpHiddenSize();
@@ -271,7 +271,7 @@ public final class Dinov2Modeling {
         final Dinov2Embeddings embeddings;
         final Dinov2Encoder encoder;
         final LayerNorm layernorm;
-        private final Dinov2Config config;
+        final Dinov2Config config;
 
         public Dinov2Backbone(Dinov2Config c) {
             this.config = c;

@@ -65,6 +65,13 @@ public final class OnnxGraph {
         return name;
     }
 
+    /** A float constant from little-endian float32 bytes. */
+    public String constantRaw(String hint, byte[] raw, long... dims) {
+        String name = fresh(hint);
+        initializers.add(tensor(name, FLOAT, dims, raw));
+        return name;
+    }
+
     /** An int64 constant (shapes, axes, indices). */
     public String constantLong(String hint, long[] data, long... dims) {
         String name = fresh(hint);

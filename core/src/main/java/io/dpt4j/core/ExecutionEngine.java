@@ -1,0 +1,30 @@
+package io.dpt4j.core;
+
+import java.util.Locale;
+
+/** Which engine runs a model's forward pass. */
+public enum ExecutionEngine {
+    /** libtorch through DJL, eagerly, module by module (every output, every family). */
+    PYTORCH,
+    /**
+     * ONNX Runtime on the same weights: the graph is written as ONNX in Java for each input shape (no
+     * Python, no export step). Primary outputs only; a forward that asks for hidden states, attentions
+     * or intermediates runs on PyTorch. DPT-ViT, DPT-Hybrid, DINOv2 DPT and Depth Anything.
+     */
+    ONNXRUNTIME;
+
+    public static ExecutionEngine parse(String s) {
+        switch (s.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "")) {
+            case "pytorch":
+            case "torch":
+            case "libtorch":
+                return PYTORCH;
+            case "onnxruntime":
+            case "ort":
+            case "onnx":
+                return ONNXRUNTIME;
+            default:
+                throw new IllegalArgumentException("unknown engine '" + s + "'; expected pytorch or onnxruntime");
+        }
+    }
+}

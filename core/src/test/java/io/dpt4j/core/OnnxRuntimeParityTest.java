@@ -1,0 +1,68 @@
+package io.dpt4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.dpt4j.converters.Checkpoints;
+import io.dpt4j.converters.TensorReader;
+import io.dpt4j.core.outputs.ModelOutput;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The ONNX Runtime engine reproduces transformers' primary outputs for every family it supports. */
+class OnnxRuntimeParityTest {
+    static final List<String> CASES = List.of("vit-depth", "vit-depth-resized", "vit-readout-add", "vit-readout-ignore",
+            "vit-neck-options", "hybrid-depth", "seg-aux", "batch2", "dinov2-depth", "dinov2-add-projection",
+            "depth-anything", "depth-anything-metric");
+
+    static Stream<ReferenceCase> cases() {
+        return CASES.stream().map(ReferenceCase::named);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matchesReference(ReferenceCase c) throws Exception {
+        try (NDManager m = DptEngine.newManager();
+                PreTrainedModel<?, ?> model = AutoModel.fromPretrained(c.dir());
+                TensorReader inputs = Checkpoints.open(c.dir().resolve("inputs.safetensors"));
+                TensorReader expected = Checkpoints.open(c.dir().resolve("outputs.safetensors"))) {
+            model.setEngine(ExecutionEngine.ONNXRUNTIME);
+            NDArray pixels = m.create(inputs.floats("pixel_values"), new Shape(inputs.info("pixel_values").shape()));
+            ModelOutput out = model.forward(pixels);
+            Map<String, NDArray> got = out.toMap();
+            int compared = 0;
+            for (String name : List.of("predicted_depth", "logits", "auxiliary_logits")) {
+                if (!expected.contains(name)) {
+                    continue;
+                }
+                NDArray g = got.get(name);
+                assertEquals(new Shape(expected.info(name).shape()), g.getShape(), name);
+                String err = DptParityTest.compare(g.toFloatArray(), expected.floats(name), c.atol, c.rtol);
+                assertNull(err, c.name + " " + name + ": " + err);
+                compared++;
+            }
+            assertTrue(compared >= 1);
+            // the same model object still runs every output on PyTorch when asked for them
+            ModelOutput full = model.forward(pixels, ForwardOptions.defaults().outputHiddenStates(true));
+            assertTrue(full.toMap().containsKey("hidden_states.0"));
+        }
+    }
+
+    @Test
+    void familiesWithoutAGraphSayWhich() throws Exception {
+        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named("swinv2-depth").dir())) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> model.setEngine(ExecutionEngine.ONNXRUNTIME));
+            assertTrue(e.getMessage().contains("use the pytorch engine"), e.getMessage());
+        }
+    }
+}
