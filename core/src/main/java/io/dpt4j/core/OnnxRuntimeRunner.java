@@ -25,6 +25,16 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
     private final PreTrainedModel<?, ?> model;
     private final LinkedHashMap<List<Long>, OrtSession> sessions = new LinkedHashMap<>();
+    private final Map<List<Long>, Resources> resources = new LinkedHashMap<>();
+
+    /** What a session's external weights point into: freed with the session. */
+    private record Resources(NDManager keep, List<OnnxTensor> tensors) implements AutoCloseable {
+        @Override
+        public void close() {
+            tensors.forEach(OnnxTensor::close);
+            keep.close();
+        }
+    }
 
     OnnxRuntimeRunner(PreTrainedModel<?, ?> model) {
         this.model = model;
@@ -34,15 +44,19 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         return OrtEnvironment.getEnvironment();
     }
 
-    /** The ONNX model bytes for one input shape (also what {@code ./dpt convert --format onnx} writes). */
+    /** A self-contained ONNX model (weights inline) for one input shape. */
     static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape) {
         try (NDManager scratch = DptEngine.newManager()) {
-            OnnxExport x = new OnnxExport(scratch);
-            OnnxExport.V px = x.input("pixel_values", inputShape);
-            Map<String, OnnxExport.V> outs = model.exportOnnx(x, px);
-            outs.forEach((name, v) -> x.output(v, name));
-            return x.g.toModelBytes(model.getClass().getSimpleName());
+            return build(model, inputShape, scratch, true).g.toModelBytes(model.getClass().getSimpleName());
         }
+    }
+
+    private static OnnxExport build(PreTrainedModel<?, ?> model, long[] inputShape, NDManager keep, boolean inline) {
+        OnnxExport x = new OnnxExport(keep, inline);
+        OnnxExport.V px = x.input("pixel_values", inputShape);
+        Map<String, OnnxExport.V> outs = model.exportOnnx(x, px);
+        outs.forEach((name, v) -> x.output(v, name));
+        return x;
     }
 
     private synchronized OrtSession session(long[] shape) throws OrtException {
@@ -52,8 +66,18 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         }
         OrtSession s = sessions.get(key);
         if (s == null) {
-            byte[] bytes = export(model, shape);
+            NDManager keep = DptEngine.newManager();
+            List<OnnxTensor> tensors = new ArrayList<>();
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+            OnnxExport x = build(model, shape, keep, false);
+            Map<String, ai.onnxruntime.OnnxTensorLike> ext = new LinkedHashMap<>();
+            for (Map.Entry<String, java.nio.ByteBuffer> e : x.g.externals().entrySet()) {
+                OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.g.externalShapes().get(e.getKey()));
+                tensors.add(t);
+                ext.put(e.getKey(), t);
+            }
+            o.addExternalInitializers(ext);
+            byte[] bytes = x.g.toModelBytes(model.getClass().getSimpleName());
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setIntraOpNumThreads(DptEngine.numThreads());
@@ -62,8 +86,10 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             if (sessions.size() >= MAX_SESSIONS) {
                 List<Long> oldest = sessions.keySet().iterator().next();
                 sessions.remove(oldest).close();
+                resources.remove(oldest).close();
             }
             sessions.put(key, s);
+            resources.put(key, new Resources(keep, tensors));
         }
         return s;
     }
@@ -102,5 +128,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             }
         }
         sessions.clear();
+        resources.values().forEach(Resources::close);
+        resources.clear();
     }
 }

@@ -45,6 +45,7 @@ public final class BenchCommand implements Command {
             "  --dtype        f32 (the only precision this engine runs; see README performance notes)",
             "  --warmup K     untimed runs after the first (default 2)",
             "  --runs R       timed runs (default 5)",
+            "  --engine E     pytorch or onnxruntime (default: " + EngineArg.DEFAULT_NAME + ")",
             "Use ./dpt random-checkpoint to make a full-size model from a config.json.",
             "The last line of stdout is JSON: median_s, min_s, first_s, load_s, gflop, gflops, matmul_peak_gflops,",
             "fraction_of_peak, peak_rss_mb, stages.",
@@ -56,7 +57,7 @@ public final class BenchCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs")),
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs", "engine")),
                 HubArgs.withFlags());
         String dtype = a.get("dtype", "f32");
         if (!dtype.equals("f32")) {
@@ -79,18 +80,27 @@ public final class BenchCommand implements Command {
         long t0 = System.nanoTime();
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a));
                 NDManager m = DptEngine.newManager()) {
+            io.dpt4j.core.ExecutionEngine engine = EngineArg.parse(a);
+            try {
+                model.setEngine(engine);
+            } catch (UnsupportedOperationException e) {
+                throw new CliException(e.getMessage());
+            }
             double loadS = (System.nanoTime() - t0) / 1e9;
             int[] hw = size(a, dir);
-            System.out.printf(Locale.ROOT, "model: %s%nload: %.3f s%n", model, loadS);
+            System.out.printf(Locale.ROOT, "model: %s%nengine: %s%nload: %.3f s%n", model, engine, loadS);
             NDArray x = m.randomUniform(-1f, 1f, new Shape(batch, 3, hw[0], hw[1]));
 
             long t1 = System.nanoTime();
             model.forward(x).close();
             double firstS = (System.nanoTime() - t1) / 1e9;
 
+            // FLOPs are counted on the eager path (the same graph, op by op), whatever engine is timed.
+            model.setEngine(io.dpt4j.core.ExecutionEngine.PYTORCH);
             FlopCounter.start();
             model.forward(x).close();
             double gflop = FlopCounter.stop() / 1e9;
+            model.setEngine(engine);
             for (int i = 0; i < warmup; i++) {
                 model.forward(x).close();
             }
@@ -130,11 +140,11 @@ public final class BenchCommand implements Command {
             stageJson.append('}');
             System.out.printf(Locale.ROOT, "peak RSS: %d MB%n", rss);
             System.out.printf(Locale.ROOT,
-                    "{\"model\": \"%s\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"%s\", "
+                    "{\"model\": \"%s\", \"engine\": \"%s\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"%s\", "
                             + "\"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
                             + "\"gflops\": %.1f, \"matmul_peak_gflops\": %.1f, \"fraction_of_peak\": %.3f, \"peak_rss_mb\": %d, "
                             + "\"stages\": %s}%n",
-                    dir.toString().replace("\\", "\\\\").replace("\"", "\\\""), batch, hw[0], hw[1], threads, dtype,
+                    dir.toString().replace("\\", "\\\\").replace("\"", "\\\""), engine.name().toLowerCase(Locale.ROOT), batch, hw[0], hw[1], threads, dtype,
                     median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, stageJson);
         }
         return 0;

@@ -32,11 +32,21 @@ public final class OnnxExport {
         }
     }
 
+    /** Weights at least this large stay outside the model bytes (in-memory external initializers). */
+    static final long EXTERNAL_MIN_ELEMENTS = 1024;
+
     public final OnnxGraph g = new OnnxGraph();
     private final NDManager scratch;
+    private final boolean inline;
 
-    public OnnxExport(NDManager scratch) {
-        this.scratch = scratch;
+    /**
+     * @param keep owns tensors derived for the graph (transposes, standardised weights); it must stay
+     *     open while a session uses the graph's external weights
+     * @param inline write every weight into the model bytes (a self-contained .onnx file)
+     */
+    public OnnxExport(NDManager keep, boolean inline) {
+        this.scratch = keep;
+        this.inline = inline;
     }
 
     public V input(String name, long... shape) {
@@ -60,7 +70,14 @@ public final class OnnxExport {
 
     V constant(String hint, NDArray a) {
         NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
-        return new V(g.constantRaw(hint, f.toByteArray(), a.getShape().getShape()), a.getShape().getShape());
+        long[] shape = a.getShape().getShape();
+        if (!inline && f.size() >= EXTERNAL_MIN_ELEMENTS) {
+            // A view of the tensor's memory (a weight mapped from safetensors, or a derived tensor
+            // owned by the keep manager): no copy into the model bytes.
+            java.nio.ByteBuffer view = ((ai.djl.pytorch.engine.PtNDArray) f).toByteBuffer(true).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            return new V(g.external(hint, view, shape), shape);
+        }
+        return new V(g.constantRaw(hint, f.toByteArray(), shape), shape);
     }
 
     V constant(String hint, float[] data, long... shape) {
@@ -175,11 +192,21 @@ public final class OnnxExport {
 
     V linear(Linear l, V x) {
         NDArray w = l.tensor("weight");
-        V wt = constant("w", w.transpose());
+        long out = w.getShape().get(0);
+        long in = w.getShape().get(1);
+        long rows = 1;
+        for (int i = 0; i < x.shape().length - 1; i++) {
+            rows *= x.shape()[i];
+        }
         long[] s = x.shape().clone();
-        s[s.length - 1] = w.getShape().get(0);
-        V y = new V(g.op("MatMul", x.name(), wt.name()), s);
-        return l.hasTensor("bias") ? add(y, constant("b", l.tensor("bias"))) : y;
+        s[s.length - 1] = out;
+        // Gemm with transB uses the [out, in] weight as stored (no transposed copy).
+        V x2 = reshape(x, rows, in);
+        String[] ins = l.hasTensor("bias")
+                ? new String[] {x2.name(), constant("w", w).name(), constant("b", l.tensor("bias")).name()}
+                : new String[] {x2.name(), constant("w", w).name()};
+        V y = new V(g.op("Gemm", OnnxGraph.attrs("transB", 1L), ins), new long[] {rows, out});
+        return reshape(y, s);
     }
 
     V conv(Conv2d c, V x) {

@@ -90,12 +90,25 @@ public final class OnnxGraph {
     }
 
     /**
-     * A float weight kept outside the model bytes: an initializer ONNX Runtime receives as an
-     * external tensor (the caller's buffer, little-endian float32, not copied into the file).
+     * A float weight kept outside the model bytes: declared as an initializer with external data, and
+     * handed to ONNX Runtime as an in-memory tensor (the caller's buffer, little-endian float32, not
+     * copied into the file). The buffer must stay valid while a session uses it.
      */
-    public String external(String name, ByteBuffer data, long... dims) {
+    public String external(String hint, ByteBuffer data, long... dims) {
+        String name = fresh(hint);
         externals.put(name, data);
         externalShapes.put(name, dims);
+        Protobuf t = new Protobuf();
+        for (long d : dims) {
+            t.int64(1, d);
+        }
+        t.int64(2, FLOAT);
+        t.string(8, name);
+        t.message(13, new Protobuf().string(1, "location").string(2, "dpt4j-in-memory-" + name));
+        t.message(13, new Protobuf().string(1, "offset").string(2, "0"));
+        t.message(13, new Protobuf().string(1, "length").string(2, Long.toString((long) data.remaining())));
+        t.int64(14, 1);
+        initializers.add(t);
         return name;
     }
 
@@ -180,7 +193,7 @@ public final class OnnxGraph {
         opMulti("Identity", Map.of(), new String[] {to}, from);
     }
 
-    /** The ModelProto bytes; external weights become graph inputs with their shapes. */
+    /** The ModelProto bytes (external weights are referenced, not included). */
     public byte[] toModelBytes(String graphName) {
         Protobuf g = new Protobuf();
         for (Protobuf n : nodes) {
@@ -192,13 +205,6 @@ public final class OnnxGraph {
         }
         for (Protobuf i : inputs) {
             g.message(11, i);
-        }
-        for (Map.Entry<String, long[]> e : externalShapes.entrySet()) {
-            Object[] dims = new Object[e.getValue().length];
-            for (int i = 0; i < dims.length; i++) {
-                dims[i] = e.getValue()[i];
-            }
-            g.message(11, valueInfo(e.getKey(), FLOAT, dims));
         }
         for (Protobuf o : outputs) {
             g.message(12, o);
