@@ -11,7 +11,9 @@ public enum ExecutionEngine {
      * Python, no export step). Primary outputs only; a forward that asks for hidden states, attentions
      * or intermediates runs on PyTorch. DPT-ViT, DPT-Hybrid, DINOv2 DPT and Depth Anything.
      */
-    ONNXRUNTIME;
+    ONNXRUNTIME,
+    /** ONNX Runtime where the model's family has a graph, PyTorch otherwise. */
+    AUTO;
 
     public static ExecutionEngine parse(String s) {
         switch (s.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "")) {
@@ -23,8 +25,10 @@ public enum ExecutionEngine {
             case "ort":
             case "onnx":
                 return ONNXRUNTIME;
+            case "auto":
+                return AUTO;
             default:
-                throw new IllegalArgumentException("unknown engine '" + s + "'; expected pytorch or onnxruntime");
+                throw new IllegalArgumentException("unknown engine '" + s + "'; expected pytorch, onnxruntime or auto");
         }
     }
 }

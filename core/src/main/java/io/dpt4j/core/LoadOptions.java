@@ -11,6 +11,7 @@ public final class LoadOptions {
     java.nio.file.Path cacheDir;
     boolean localFilesOnly;
     boolean forceDownload;
+    ExecutionEngine engine;
 
     public static LoadOptions defaults() {
         return new LoadOptions();
@@ -45,6 +46,16 @@ public final class LoadOptions {
     public LoadOptions forceDownload(boolean forceDownload) {
         this.forceDownload = forceDownload;
         return this;
+    }
+
+    /** The engine of the loaded model's forward passes (default PyTorch; pipelines default to AUTO). */
+    public LoadOptions engine(ExecutionEngine engine) {
+        this.engine = engine;
+        return this;
+    }
+
+    public ExecutionEngine engine() {
+        return engine;
     }
 
     public boolean allowMissingKeys() {

@@ -82,6 +82,13 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setIntraOpNumThreads(DptEngine.numThreads());
             o.setInterOpNumThreads(1);
+            if (System.getenv("DPT4J_ORT_NOPREPACK") != null) {
+                o.addConfigEntry("session.disable_prepacking", "1");
+            }
+            String profile = System.getenv("DPT4J_ORT_PROFILE");
+            if (profile != null) {
+                o.enableProfiling(profile);
+            }
             s = env().createSession(bytes, o);
             if (sessions.size() >= MAX_SESSIONS) {
                 List<Long> oldest = sessions.keySet().iterator().next();

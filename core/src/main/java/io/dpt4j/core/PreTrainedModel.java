@@ -88,6 +88,9 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
      */
     public synchronized void setEngine(ExecutionEngine engine) {
         ensureOpen();
+        if (engine == ExecutionEngine.AUTO) {
+            engine = supportsOnnx() ? ExecutionEngine.ONNXRUNTIME : ExecutionEngine.PYTORCH;
+        }
         if (engine == ExecutionEngine.ONNXRUNTIME && !supportsOnnx()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph "
                     + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything); use the pytorch engine");
@@ -200,6 +203,9 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {
         try {
             model.loadWeights(dir, options);
+            if (options != null && options.engine() != null) {
+                model.setEngine(options.engine());
+            }
             return model;
         } catch (IOException e) {
             model.close();

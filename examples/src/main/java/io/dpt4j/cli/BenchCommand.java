@@ -45,7 +45,7 @@ public final class BenchCommand implements Command {
             "  --dtype        f32 (the only precision this engine runs; see README performance notes)",
             "  --warmup K     untimed runs after the first (default 2)",
             "  --runs R       timed runs (default 5)",
-            "  --engine E     pytorch or onnxruntime (default: " + EngineArg.DEFAULT_NAME + ")",
+            "  --engine E     pytorch, onnxruntime or auto (default: " + EngineArg.DEFAULT_NAME + ")",
             "Use ./dpt random-checkpoint to make a full-size model from a config.json.",
             "The last line of stdout is JSON: median_s, min_s, first_s, load_s, gflop, gflops, matmul_peak_gflops,",
             "fraction_of_peak, peak_rss_mb, stages.",
@@ -80,12 +80,12 @@ public final class BenchCommand implements Command {
         long t0 = System.nanoTime();
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a));
                 NDManager m = DptEngine.newManager()) {
-            io.dpt4j.core.ExecutionEngine engine = EngineArg.parse(a);
             try {
-                model.setEngine(engine);
+                model.setEngine(EngineArg.parse(a));
             } catch (UnsupportedOperationException e) {
                 throw new CliException(e.getMessage());
             }
+            io.dpt4j.core.ExecutionEngine engine = model.getEngine();
             double loadS = (System.nanoTime() - t0) / 1e9;
             int[] hw = size(a, dir);
             System.out.printf(Locale.ROOT, "model: %s%nengine: %s%nload: %.3f s%n", model, engine, loadS);

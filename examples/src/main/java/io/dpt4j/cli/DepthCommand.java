@@ -29,6 +29,7 @@ public final class DepthCommand implements Command {
             "  NAME_depth.npy        the raw float32 depth [height, width] at the image's size:",
             "                        python -c \"import numpy; d = numpy.load('NAME_depth.npy')\"",
             "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
+            EngineArg.HELP,
             HubArgs.HELP);
 
     @Override
@@ -37,7 +38,7 @@ public final class DepthCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt depth --help");
         }
@@ -51,7 +52,7 @@ public final class DepthCommand implements Command {
         }
         OutputFiles files = new OutputFiles();
         int[] failed = {0};
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a))) {
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parse(a)))) {
             int n = images.size();
             p.predict(images, (i, r) -> {
                 try {

@@ -6,8 +6,9 @@ import io.dpt4j.core.ExecutionEngine;
 final class EngineArg {
     private EngineArg() {}
 
-    static final ExecutionEngine DEFAULT = ExecutionEngine.PYTORCH;
-    static final String DEFAULT_NAME = "pytorch";
+    static final ExecutionEngine DEFAULT = ExecutionEngine.AUTO;
+    static final String DEFAULT_NAME = "auto: onnxruntime where the family has a graph, else pytorch";
+    static final String HELP = "  --engine E           pytorch, onnxruntime or auto (default: onnxruntime where the model's family has a graph)";
 
     static ExecutionEngine parse(Args a) {
         String e = a.get("engine");

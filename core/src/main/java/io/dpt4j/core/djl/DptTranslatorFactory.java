@@ -58,6 +58,8 @@ public final class DptTranslatorFactory implements TranslatorFactory {
                 model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(loaded), loaded);
             }
             PreTrainedModel<?, ?> m = block.getModel();
+            // As the pipelines: ONNX Runtime where the family has a graph.
+            m.setEngine(io.dpt4j.core.ExecutionEngine.AUTO);
             Path pre = dir.resolve("preprocessor_config.json");
             DPTImageProcessor processor = Files.isRegularFile(pre) ? DPTImageProcessor.fromPretrained(pre) : DPTImageProcessor.defaults();
             if (output == CategoryMask.class) {

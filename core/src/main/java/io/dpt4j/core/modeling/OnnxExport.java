@@ -262,8 +262,25 @@ public final class OnnxExport {
         throw new UnsupportedOperationException(b.getClass().getSimpleName() + " has no ONNX export");
     }
 
-    /** Resize of the last two axes by gathered taps, width then height (the eager path's arithmetic). */
+    /**
+     * Bilinear resize of [N, C, H, W] with ONNX Runtime's Resize: "linear" with "half_pixel" (source
+     * coordinates clamped at 0, like torch's align_corners=False) or "align_corners". Same taps and
+     * weights as torch up to float rounding, and far cheaper than gathers.
+     */
     V resize(V x, long oh, long ow, boolean bicubic, boolean alignCorners) {
+        if (bicubic) {
+            return resizeByTaps(x, oh, ow, true, alignCorners);
+        }
+        if (oh == x.dim(2) && ow == x.dim(3)) {
+            return x;
+        }
+        String sizes = g.constantLong("sizes", new long[] {x.dim(0), x.dim(1), oh, ow}, 4);
+        return new V(g.op("Resize", OnnxGraph.attrs("mode", "linear", "coordinate_transformation_mode",
+                alignCorners ? "align_corners" : "half_pixel"), x.name(), "", "", sizes), new long[] {x.dim(0), x.dim(1), oh, ow});
+    }
+
+    /** Resize of the last two axes by gathered taps, width then height (the eager path's arithmetic). */
+    V resizeByTaps(V x, long oh, long ow, boolean bicubic, boolean alignCorners) {
         int ih = (int) x.dim(-2);
         int iw = (int) x.dim(-1);
         Interpolation.Taps tw = bicubic ? Interpolation.bicubic(iw, (int) ow, alignCorners) : Interpolation.bilinear(iw, (int) ow, alignCorners);

@@ -33,7 +33,12 @@ final class Pipelines {
         return Files.isRegularFile(cfg) ? DPTImageProcessor.fromPretrained(cfg) : DPTImageProcessor.defaults();
     }
 
+    /** The model, on ONNX Runtime where its family has a graph unless the options name an engine. */
     static PreTrainedModel<?, ?> model(Path dir, LoadOptions options) throws IOException {
-        return AutoModel.fromPretrained(dir, options);
+        PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
+        if (options.engine() == null) {
+            m.setEngine(io.dpt4j.core.ExecutionEngine.AUTO);
+        }
+        return m;
     }
 }
