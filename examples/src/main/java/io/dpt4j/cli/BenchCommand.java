@@ -202,8 +202,12 @@ public final class BenchCommand implements Command {
         }
     }
 
-    static int[] size(Args a, Path dir) throws Exception {
-        String s = a.get("size");
+    static int[] size(Args a, Path dir) throws java.io.IOException {
+        return size(a.get("size"), dir);
+    }
+
+    /** HxW from the option, else the config's (backbone's) image_size. */
+    static int[] size(String s, Path dir) throws java.io.IOException {
         if (s != null) {
             String[] p = s.toLowerCase(Locale.ROOT).split("x");
             try {

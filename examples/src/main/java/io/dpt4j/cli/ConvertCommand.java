@@ -41,17 +41,18 @@ public final class ConvertCommand implements Command {
     public int run(List<String> argv) throws Exception {
         if (argv.contains("--help") || argv.contains("-h")) {
             out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16] [--max-shard-size SIZE]\n"
-                    + "                     [--format hf|djl] [--force]\n\n"
+                    + "                     [--format hf|djl|onnx] [--size HxW] [--force]\n\n"
                     + "                     [--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only]\n\n"
                     + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
                     + "     or a hub id. --dtype converts floating tensors (integer tensors are kept; default: keep\n"
                     + "     each tensor's dtype). --max-shard-size like transformers (default 5GB). The output appears\n"
                     + "     complete or not at all; an existing output is replaced only with --force.\n"
+                    + "--format onnx [--size HxW] writes model.onnx (opset 17, f32, the input size fixed; default the config's image_size)\n"
                     + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
                     + "     Serving / Criteria users; its parameters are f32.");
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.withValued("model", "output", "dtype", "max-shard-size", "format"),
+        Args a = Args.parse(name(), argv, HubArgs.withValued("model", "output", "dtype", "max-shard-size", "format", "size"),
                 HubArgs.withFlags("force"));
         String model = a.require("model");
         Path output = Path.of(a.require("output"));
@@ -73,8 +74,8 @@ public final class ConvertCommand implements Command {
             throw new CliException("--max-shard-size: " + e.getMessage());
         }
         String format = a.get("format", "hf");
-        if (!format.equals("hf") && !format.equals("djl")) {
-            throw new CliException("--format: expected hf or djl, got '" + format + "'");
+        if (!format.equals("hf") && !format.equals("djl") && !format.equals("onnx")) {
+            throw new CliException("--format: expected hf, djl or onnx, got '" + format + "'");
         }
         Path source = resolveSource(model, a);
         if (Files.exists(output) && !a.has("force")) {
@@ -82,7 +83,15 @@ public final class ConvertCommand implements Command {
         }
         try {
             CheckpointConverter.Options opts = new CheckpointConverter.Options(dtype, shard, a.has("force"));
-            if (format.equals("djl")) {
+            if (format.equals("onnx")) {
+                Path tmp = Files.createTempDirectory("dpt-convert-hf");
+                try {
+                    print(CheckpointConverter.convert(source, tmp.resolve("hf"), opts));
+                    writeOnnx(tmp.resolve("hf"), output, a.get("size"));
+                } finally {
+                    deleteQuietly(tmp);
+                }
+            } else if (format.equals("djl")) {
                 Path tmp = Files.createTempDirectory("dpt-convert-hf");
                 try {
                     CheckpointConverter.Summary s = CheckpointConverter.convert(source, tmp.resolve("hf"), opts);
@@ -111,6 +120,35 @@ public final class ConvertCommand implements Command {
             throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage(), 1);
         }
         return 0;
+    }
+
+    /**
+     * {@code model.onnx} (opset 17, f32 weights inline) for one input size, plus the configs, written
+     * atomically into {@code output}.
+     */
+    private void writeOnnx(Path hf, Path output, String size) throws IOException {
+        Path staging = Files.createTempDirectory(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".");
+        try (io.dpt4j.core.PreTrainedModel<?, ?> model = io.dpt4j.core.AutoModel.fromPretrained(hf)) {
+            if (!model.supportsOnnx()) {
+                throw new CliException(model.getClass().getSimpleName() + " with this config has no ONNX graph "
+                        + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything)");
+            }
+            int[] hw = BenchCommand.size(size == null ? null : size, hf);
+            Path dir = staging.resolve("out");
+            Files.createDirectories(dir);
+            Files.write(dir.resolve("model.onnx"), model.toOnnx(1, 3, hw[0], hw[1]));
+            Files.copy(hf.resolve("config.json"), dir.resolve("config.json"));
+            if (Files.isRegularFile(hf.resolve("preprocessor_config.json"))) {
+                Files.copy(hf.resolve("preprocessor_config.json"), dir.resolve("preprocessor_config.json"));
+            }
+            if (Files.exists(output)) {
+                deleteQuietly(output);
+            }
+            Files.move(dir, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            out.printf("wrote %s/model.onnx (opset 17, input pixel_values [1, 3, %d, %d], f32)%n", output, hw[0], hw[1]);
+        } finally {
+            deleteQuietly(staging);
+        }
     }
 
     private Path resolveSource(String model, Args a) {

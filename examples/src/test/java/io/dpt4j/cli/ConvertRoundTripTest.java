@@ -24,6 +24,20 @@ class ConvertRoundTripTest {
         }
     }
 
+    static float[] flatten(float[][][] a) {
+        int n = a.length * a[0].length * a[0][0].length;
+        float[] out = new float[n];
+        int k = 0;
+        for (float[][] b : a) {
+            for (float[] c : b) {
+                for (float v : c) {
+                    out[k++] = v;
+                }
+            }
+        }
+        return out;
+    }
+
     @Test
     void convertedCheckpointsGiveTheSourceOutputs(@TempDir Path tmp) throws Exception {
         try (NDManager mgr = DptEngine.newManager()) {
@@ -51,6 +65,22 @@ class ConvertRoundTripTest {
                 assertTrue(worst > 0, dtype + " must differ from f32 (weights were rounded)");
                 assertTrue(worst / maxRef < (dtype.equals("f16") ? 1e-2 : 5e-2), dtype + " error " + worst);
             }
+            // --format onnx: a self-contained model.onnx that plain ONNX Runtime runs to the same depth
+            Path onnx = tmp.resolve("onnx");
+            CliTestSupport.Result ro = CliTestSupport.run("convert", "--model", MODEL.toString(), "--output", onnx.toString(), "--format", "onnx");
+            assertEquals(0, ro.exitCode(), ro.err());
+            ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+            try (ai.onnxruntime.OrtSession s = env.createSession(onnx.resolve("model.onnx").toString());
+                    ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(env,
+                            java.nio.FloatBuffer.wrap(x.toFloatArray()), new long[] {1, 3, 64, 64});
+                    ai.onnxruntime.OrtSession.Result out = s.run(java.util.Map.of("pixel_values", in))) {
+                float[] got = flatten((float[][][]) out.get("predicted_depth").get().getValue());
+                for (int i = 0; i < ref.length; i++) {
+                    assertTrue(Math.abs(got[i] - ref[i]) <= 3.4e-5 + 1e-4 * Math.abs(ref[i]), i + ": " + got[i] + " vs " + ref[i]);
+                }
+            }
+            assertTrue(Files.exists(onnx.resolve("config.json")));
+
             Path djl = tmp.resolve("djl");
             CliTestSupport.Result r = CliTestSupport.run("convert", "--model", MODEL.toString(), "--output", djl.toString(), "--format", "djl");
             assertEquals(0, r.exitCode(), r.err());
