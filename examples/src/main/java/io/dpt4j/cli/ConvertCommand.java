@@ -169,6 +169,39 @@ public final class ConvertCommand implements Command {
         out.printf("dtypes in: %s, out: %s%n", s.inputDtypes(), s.outputDtypes());
         out.printf("files: %s%n", s.files());
         out.printf("keys dropped: %s%n", s.droppedKeys().isEmpty() ? "none" : s.droppedKeys());
+        printGraphCheck(s.output());
+    }
+
+    /** Which checkpoint keys the model graph would miss or not use (when config.json names a known architecture). */
+    private void printGraphCheck(Path dir) {
+        Path config = dir.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            out.println("graph check: skipped (no config.json)");
+            return;
+        }
+        try (io.dpt4j.core.PreTrainedModel<?, ?> model = io.dpt4j.core.AutoModel.fromConfig(config);
+                io.dpt4j.converters.TensorReader r = io.dpt4j.converters.Checkpoints.open(dir)) {
+            java.util.Set<String> expected = model.block().namedShapes().keySet();
+            java.util.Set<String> have = new java.util.TreeSet<>(r.names());
+            String prefix = have.stream().anyMatch(k -> k.startsWith("dpt.")) || expected.stream().noneMatch(k -> k.startsWith("dpt.")) ? "" : "dpt.";
+            java.util.List<String> missing = new java.util.ArrayList<>();
+            for (String k : expected) {
+                if (!have.contains(prefix.isEmpty() ? k : k.substring(prefix.length()))) {
+                    missing.add(k);
+                }
+            }
+            java.util.List<String> unused = new java.util.ArrayList<>();
+            for (String k : have) {
+                if (!k.endsWith("num_batches_tracked") && !expected.contains(prefix + k)) {
+                    unused.add(k);
+                }
+            }
+            out.printf("graph check (%s): keys missing: %s; keys the graph does not use: %s%n", model.getClass().getSimpleName(),
+                    missing.isEmpty() ? "none" : missing.size() + " " + missing.subList(0, Math.min(5, missing.size())),
+                    unused.isEmpty() ? "none" : unused.size() + " " + unused.subList(0, Math.min(5, unused.size())));
+        } catch (Exception e) {
+            out.println("graph check: skipped (" + e.getMessage() + ")");
+        }
     }
 
     private static void deleteQuietly(Path p) {

@@ -652,6 +652,18 @@ public class DPTImageProcessor {
      * {@code post_process_semantic_segmentation}; see
      * {@link DPTPostProcessing#postProcessSemanticSegmentation(float[], long[], List)}.
      */
+    /** transformers' {@code post_process_semantic_segmentation(outputs, target_sizes)} on a model output. */
+    public List<LongTensor> postProcessSemanticSegmentation(io.dpt4j.core.outputs.SemanticSegmenterOutput outputs,
+            List<int[]> targetSizes) {
+        return postProcessSemanticSegmentation(outputs.logits.toFloatArray(), outputs.logits.getShape().getShape(), targetSizes);
+    }
+
+    /** transformers' {@code post_process_depth_estimation(outputs, target_sizes)} on a model output. */
+    public List<FloatTensor> postProcessDepthEstimation(io.dpt4j.core.outputs.DepthEstimatorOutput outputs, List<int[]> targetSizes) {
+        return postProcessDepthEstimation(outputs.predictedDepth.toFloatArray(), outputs.predictedDepth.getShape().getShape(),
+                targetSizes);
+    }
+
     public List<LongTensor> postProcessSemanticSegmentation(float[] logits, long[] shape, List<int[]> targetSizes) {
         return DPTPostProcessing.postProcessSemanticSegmentation(logits, shape, targetSizes);
     }
