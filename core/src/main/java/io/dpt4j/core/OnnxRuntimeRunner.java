@@ -44,6 +44,13 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         return OrtEnvironment.getEnvironment();
     }
 
+    /** FLOPs of the graph for one input shape (matmuls and convolutions), without building a session. */
+    static long flops(PreTrainedModel<?, ?> model, long[] inputShape) {
+        try (NDManager scratch = DptEngine.newManager()) {
+            return build(model, inputShape, scratch, false).flops();
+        }
+    }
+
     /** A self-contained ONNX model (weights inline) for one input shape. */
     static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape) {
         try (NDManager scratch = DptEngine.newManager()) {

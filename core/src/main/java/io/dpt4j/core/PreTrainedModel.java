@@ -125,6 +125,12 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         return OnnxRuntimeRunner.export(this, inputShape);
     }
 
+    /** FLOPs of one forward at this input shape, counted on the ONNX graph (no pass is run). */
+    public long onnxFlops(long... inputShape) {
+        ensureOpen();
+        return OnnxRuntimeRunner.flops(this, inputShape);
+    }
+
     /** Builds the primary outputs from ONNX Runtime's named results. */
     protected O outputFromOnnx(Map<String, NDArray> outputs) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX graph");

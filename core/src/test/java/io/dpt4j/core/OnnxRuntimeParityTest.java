@@ -58,6 +58,22 @@ class OnnxRuntimeParityTest {
     }
 
     @Test
+    void bothEnginesCountTheSameFlops() throws Exception {
+        for (String name : List.of("vit-depth", "hybrid-depth", "seg-aux", "depth-anything")) {
+            ReferenceCase c = ReferenceCase.named(name);
+            try (NDManager m = DptEngine.newManager(); PreTrainedModel<?, ?> model = AutoModel.fromPretrained(c.dir());
+                    TensorReader inputs = Checkpoints.open(c.dir().resolve("inputs.safetensors"))) {
+                long[] shape = inputs.info("pixel_values").shape();
+                io.dpt4j.core.nn.FlopCounter.start();
+                model.forward(m.randomUniform(-1f, 1f, new Shape(shape))).close();
+                long eager = io.dpt4j.core.nn.FlopCounter.stop();
+                assertTrue(eager > 0);
+                assertEquals(eager, model.onnxFlops(shape), name);
+            }
+        }
+    }
+
+    @Test
     void familiesWithoutAGraphSayWhich() throws Exception {
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named("swinv2-depth").dir())) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,

@@ -95,12 +95,15 @@ public final class BenchCommand implements Command {
             model.forward(x).close();
             double firstS = (System.nanoTime() - t1) / 1e9;
 
-            // FLOPs are counted on the eager path (the same graph, op by op), whatever engine is timed.
-            model.setEngine(io.dpt4j.core.ExecutionEngine.PYTORCH);
-            FlopCounter.start();
-            model.forward(x).close();
-            double gflop = FlopCounter.stop() / 1e9;
-            model.setEngine(engine);
+            double gflop;
+            if (engine == io.dpt4j.core.ExecutionEngine.ONNXRUNTIME) {
+                // Counted on the ONNX graph: an eager pass would add its activations to the peak RSS.
+                gflop = model.onnxFlops(x.getShape().getShape()) / 1e9;
+            } else {
+                FlopCounter.start();
+                model.forward(x).close();
+                gflop = FlopCounter.stop() / 1e9;
+            }
             for (int i = 0; i < warmup; i++) {
                 model.forward(x).close();
             }

@@ -167,7 +167,7 @@ public final class BeitModeling {
             NDArray q = split(query.forward(h));
             NDArray k = split(key.forward(h));
             NDArray v = split(value.forward(h));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize));
+            NDArray scores = F.matmul(q, k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize));
             if (relativePositionBias != null) {
                 scores = scores.add(relativePositionBias.bias(grid[0], grid[1], h.getManager()));
             }
@@ -176,7 +176,7 @@ public final class BeitModeling {
             }
             NDArray probs = scores.softmax(-1);
             Shape s = h.getShape();
-            NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), (long) heads * headSize);
+            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), (long) heads * headSize);
             return new NDArray[] {ctx, probs};
         }
     }

@@ -121,9 +121,9 @@ public final class Dinov2Modeling {
             NDArray q = split(query.forward(h));
             NDArray k = split(key.forward(h));
             NDArray v = split(value.forward(h));
-            NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) Math.pow(headSize, -0.5)).softmax(-1);
+            NDArray probs = F.matmul(q, k.transpose(0, 1, 3, 2)).mul((float) Math.pow(headSize, -0.5)).softmax(-1);
             Shape s = h.getShape();
-            NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), (long) heads * headSize);
+            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), (long) heads * headSize);
             return new NDArray[] {ctx, probs};
         }
     }

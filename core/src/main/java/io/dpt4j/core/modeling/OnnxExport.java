@@ -36,6 +36,12 @@ public final class OnnxExport {
     static final long EXTERNAL_MIN_ELEMENTS = 1024;
 
     public final OnnxGraph g = new OnnxGraph();
+    private long flops;
+
+    /** FLOPs (2 per multiply-add) of the matmuls and convolutions written so far. */
+    public long flops() {
+        return flops;
+    }
     private final NDManager scratch;
     private final boolean inline;
 
@@ -206,6 +212,7 @@ public final class OnnxExport {
                 ? new String[] {x2.name(), constant("w", w).name(), constant("b", l.tensor("bias")).name()}
                 : new String[] {x2.name(), constant("w", w).name()};
         V y = new V(g.op("Gemm", OnnxGraph.attrs("transB", 1L), ins), new long[] {rows, out});
+        flops += 2 * rows * in * out;
         return reshape(y, s);
     }
 
@@ -223,6 +230,7 @@ public final class OnnxExport {
         long oh = (x.dim(2) + pads[0] + pads[2] - dilation * (kh - 1) - 1) / stride + 1;
         long ow = (x.dim(3) + pads[1] + pads[3] - dilation * (kw - 1) - 1) / stride + 1;
         V w = constant("cw", weight);
+        flops += 2 * x.dim(0) * ws[0] * oh * ow * ws[1] * kh * kw;
         String[] in = bias == null ? new String[] {x.name(), w.name()} : new String[] {x.name(), w.name(), constant("cb", bias).name()};
         return new V(g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {kh, kw}, "strides", new long[] {stride, stride},
                 "pads", new long[] {pads[0], pads[1], pads[2], pads[3]}, "dilations", new long[] {dilation, dilation}, "group", groups), in),
@@ -233,6 +241,7 @@ public final class OnnxExport {
         long k = c.kernel();
         NDArray w = c.tensor("weight");
         long out = w.getShape().get(1);
+        flops += 2 * x.dim(0) * x.dim(1) * x.dim(2) * x.dim(3) * out * k * k;
         return new V(g.op("ConvTranspose", OnnxGraph.attrs("kernel_shape", new long[] {k, k}, "strides", new long[] {k, k}),
                 x.name(), constant("tw", w).name(), constant("tb", c.tensor("bias")).name()),
                 new long[] {x.dim(0), out, x.dim(2) * k, x.dim(3) * k});
@@ -372,6 +381,7 @@ public final class OnnxExport {
         V k = transpose(reshape(linear(key, h), n, s, heads, headSize), 0, 2, 3, 1);
         V v = transpose(reshape(linear(value, h), n, s, heads, headSize), 0, 2, 1, 3);
         V scores = new V(g.op("MatMul", q.name(), k.name()), new long[] {n, heads, s, s});
+        flops += 2 * 2 * n * heads * s * s * headSize;
         scores = multiply ? mul(scores, scalar(scale)) : bin("Div", scores, scalar(scale));
         V probs = new V(g.op("Softmax", OnnxGraph.attrs("axis", -1L), scores.name()), scores.shape());
         V ctx = new V(g.op("MatMul", probs.name(), v.name()), new long[] {n, heads, s, headSize});

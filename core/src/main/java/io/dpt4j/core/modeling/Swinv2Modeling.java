@@ -208,7 +208,7 @@ public final class Swinv2Modeling {
             NDArray q = split(query.forward(h));
             NDArray k = split(key.forward(h));
             NDArray v = split(value.forward(h));
-            NDArray scores = normalize(q).matMul(normalize(k).transpose(0, 1, 3, 2));
+            NDArray scores = F.matmul(normalize(q), normalize(k).transpose(0, 1, 3, 2));
             NDArray scale = DPTModeling.local(v(logitScale), m).minimum((float) Math.log(1.0 / 0.01)).exp();
             scores = scores.mul(scale).add(positionBias(m).expandDims(0));
             Shape s = scores.getShape();
@@ -220,7 +220,7 @@ public final class Swinv2Modeling {
             }
             NDArray probs = scores.softmax(-1);
             Shape hs = h.getShape();
-            NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(hs.get(0), hs.get(1), (long) heads * headSize);
+            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3).reshape(hs.get(0), hs.get(1), (long) heads * headSize);
             return new NDArray[] {ctx, probs};
         }
     }
