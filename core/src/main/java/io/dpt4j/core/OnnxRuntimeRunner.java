@@ -20,6 +20,9 @@ import java.util.Map;
  * can plan memory and fuse freely), built from the model's loaded weights on first use.
  */
 final class OnnxRuntimeRunner implements AutoCloseable {
+    /** Set to a file prefix to write ONNX Runtime's per-node profile (JSON) for each session. */
+    static final String PROFILE_ENV = "DPT4J_ORT_PROFILE";
+
     /** Sessions kept per model; a new input shape beyond this evicts the oldest. */
     static final int MAX_SESSIONS = 2;
 
@@ -89,10 +92,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setIntraOpNumThreads(DptEngine.numThreads());
             o.setInterOpNumThreads(1);
-            if (System.getenv("DPT4J_ORT_NOPREPACK") != null) {
-                o.addConfigEntry("session.disable_prepacking", "1");
-            }
-            String profile = System.getenv("DPT4J_ORT_PROFILE");
+            String profile = System.getenv(PROFILE_ENV);
             if (profile != null) {
                 o.enableProfiling(profile);
             }
