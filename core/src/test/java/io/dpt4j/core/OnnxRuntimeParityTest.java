@@ -74,6 +74,18 @@ class OnnxRuntimeParityTest {
     }
 
     @Test
+    void badInputsAreNamedOnThisEngineToo() throws Exception {
+        try (NDManager m = DptEngine.newManager(); PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named("vit-depth").dir())) {
+            model.setEngine(ExecutionEngine.ONNXRUNTIME);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(m.zeros(new Shape(1, 1, 64, 64))));
+            assertTrue(e.getMessage().contains("[batch, 3, height, width]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> model.forward(m.zeros(new Shape(3, 64, 64))));
+            assertTrue(e.getMessage().contains("[batch, channels, height, width]"), e.getMessage());
+        }
+    }
+
+    @Test
     void familiesWithoutAGraphSayWhich() throws Exception {
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named("swinv2-depth").dir())) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,

@@ -56,6 +56,9 @@ public final class OnnxExport {
     }
 
     public V input(String name, long... shape) {
+        if (shape.length != 4) {
+            throw new IllegalArgumentException(name + " must have shape [batch, channels, height, width], got " + Arrays.toString(shape));
+        }
         Object[] dims = new Object[shape.length];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = shape[i];
@@ -227,8 +230,15 @@ public final class OnnxExport {
         long[] ws = weight.getShape().getShape();
         long kh = ws[2];
         long kw = ws[3];
+        if (x.dim(1) != ws[1] * groups) {
+            throw new IllegalArgumentException("a convolution expects " + ws[1] * groups + " input channels, got " + x.dim(1)
+                    + (x.name().equals("pixel_values") ? ": pixel_values must have shape [batch, " + ws[1] * groups + ", height, width]" : ""));
+        }
         long oh = (x.dim(2) + pads[0] + pads[2] - dilation * (kh - 1) - 1) / stride + 1;
         long ow = (x.dim(3) + pads[1] + pads[3] - dilation * (kw - 1) - 1) / stride + 1;
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("input " + Arrays.toString(x.shape()) + " is smaller than the " + kh + "x" + kw + " kernel");
+        }
         V w = constant("cw", weight);
         flops += 2 * x.dim(0) * ws[0] * oh * ow * ws[1] * kh * kw;
         String[] in = bias == null ? new String[] {x.name(), w.name()} : new String[] {x.name(), w.name(), constant("cb", bias).name()};
