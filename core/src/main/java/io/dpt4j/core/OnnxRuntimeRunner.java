@@ -92,6 +92,9 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setIntraOpNumThreads(DptEngine.numThreads());
             o.setInterOpNumThreads(1);
+            // The arena keeps its high-water mark for the session's life: without it dpt-large peaks at
+            // 3.4 GB instead of 4.4 GB, at the same speed (what remains is mostly the prepacked weights).
+            o.setCPUArenaAllocator(false);
             String profile = System.getenv(PROFILE_ENV);
             if (profile != null) {
                 o.enableProfiling(profile);
