@@ -52,7 +52,7 @@ public final class DepthCommand implements Command {
         }
         OutputFiles files = new OutputFiles();
         int[] failed = {0};
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parse(a)))) {
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
             int n = images.size();
             p.predict(images, (i, r) -> {
                 try {

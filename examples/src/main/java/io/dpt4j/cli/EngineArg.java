@@ -8,12 +8,19 @@ final class EngineArg {
 
     static final ExecutionEngine DEFAULT = ExecutionEngine.AUTO;
     static final String DEFAULT_NAME = "auto: onnxruntime where the family has a graph, else pytorch";
-    static final String HELP = "  --engine E           pytorch, onnxruntime or auto (default: onnxruntime where the model's family has a graph)";
+    static final String HELP = "  --engine E           pytorch, onnxruntime or auto (default: onnxruntime where the family has a graph and\n"
+            + "                       the processor gives every image the same size, else pytorch)";
 
     static ExecutionEngine parse(Args a) {
+        ExecutionEngine e = parseOrNull(a);
+        return e == null ? DEFAULT : e;
+    }
+
+    /** The engine given, or null to leave the choice to the pipeline's policy. */
+    static ExecutionEngine parseOrNull(Args a) {
         String e = a.get("engine");
         if (e == null) {
-            return DEFAULT;
+            return null;
         }
         try {
             return ExecutionEngine.parse(e);

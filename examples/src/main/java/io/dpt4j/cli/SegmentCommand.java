@@ -49,7 +49,7 @@ public final class SegmentCommand implements Command {
         OutputFiles files = new OutputFiles();
         int failed = 0;
         List<String> images = a.positionals();
-        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parse(a)))) {
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
             int numLabels = p.model().getConfig().numLabels();
             for (int i = 0; i < images.size(); i++) {
                 Path img = Path.of(images.get(i));

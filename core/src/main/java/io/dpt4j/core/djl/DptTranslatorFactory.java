@@ -58,10 +58,10 @@ public final class DptTranslatorFactory implements TranslatorFactory {
                 model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(loaded), loaded);
             }
             PreTrainedModel<?, ?> m = block.getModel();
-            // As the pipelines: ONNX Runtime where the family has a graph.
-            m.setEngine(io.dpt4j.core.ExecutionEngine.AUTO);
             Path pre = dir.resolve("preprocessor_config.json");
             DPTImageProcessor processor = Files.isRegularFile(pre) ? DPTImageProcessor.fromPretrained(pre) : DPTImageProcessor.defaults();
+            // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
+            m.setEngine(io.dpt4j.core.pipelines.Pipelines.defaultEngine(processor));
             if (output == CategoryMask.class) {
                 if (!(m instanceof DPTForSemanticSegmentation)) {
                     throw new IllegalArgumentException(dir + " holds a " + m.getClass().getSimpleName() + "; CategoryMask needs a segmentation model");

@@ -50,7 +50,7 @@ public final class DepthEstimationPipeline implements AutoCloseable {
     public static DepthEstimationPipeline fromPretrained(String idOrPath, LoadOptions options) throws IOException {
         java.nio.file.Path dir = Pipelines.resolve(idOrPath, options);
         DPTImageProcessor processor = Pipelines.processor(dir);
-        PreTrainedModel<?, ?> model = Pipelines.model(dir, options);
+        PreTrainedModel<?, ?> model = Pipelines.model(dir, options, processor);
         if (!isDepthModel(model)) {
             String name = model.getClass().getSimpleName();
             model.close();

@@ -47,7 +47,7 @@ public final class ImageSegmentationPipeline implements AutoCloseable {
     public static ImageSegmentationPipeline fromPretrained(String idOrPath, LoadOptions options) throws IOException {
         java.nio.file.Path dir = Pipelines.resolve(idOrPath, options);
         DPTImageProcessor processor = Pipelines.processor(dir);
-        PreTrainedModel<?, ?> model = Pipelines.model(dir, options);
+        PreTrainedModel<?, ?> model = Pipelines.model(dir, options, processor);
         if (!(model instanceof DPTForSemanticSegmentation)) {
             String name = model.getClass().getSimpleName();
             model.close();

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Shared loading of a processor + model pair from a model directory or hub id. */
-final class Pipelines {
+public final class Pipelines {
     private Pipelines() {}
 
     static Path resolve(String idOrPath, LoadOptions options) throws IOException {
@@ -33,12 +33,23 @@ final class Pipelines {
         return Files.isRegularFile(cfg) ? DPTImageProcessor.fromPretrained(cfg) : DPTImageProcessor.defaults();
     }
 
-    /** The model, on ONNX Runtime where its family has a graph unless the options name an engine. */
-    static PreTrainedModel<?, ?> model(Path dir, LoadOptions options) throws IOException {
+    /**
+     * The model. Unless the options name an engine: ONNX Runtime (where the family has a graph) when
+     * the processor gives every image the same size, PyTorch when sizes vary with the photo (keep
+     * aspect ratio, no resize, padding), since ONNX Runtime builds a session per input size.
+     */
+    static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
         if (options.engine() == null) {
-            m.setEngine(io.dpt4j.core.ExecutionEngine.AUTO);
+            m.setEngine(defaultEngine(processor));
         }
         return m;
+    }
+
+    /** The engine policy above, for pipelines and DJL predictors. */
+    public static io.dpt4j.core.ExecutionEngine defaultEngine(DPTImageProcessor processor) {
+        boolean fixedSize = processor.doResize() && !processor.keepAspectRatio() && !processor.doPad()
+                && processor.sizeHeight() > 0 && processor.sizeWidth() > 0;
+        return fixedSize ? io.dpt4j.core.ExecutionEngine.AUTO : io.dpt4j.core.ExecutionEngine.PYTORCH;
     }
 }

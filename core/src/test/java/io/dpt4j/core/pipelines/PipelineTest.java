@@ -78,6 +78,24 @@ class PipelineTest {
     }
 
     @Test
+    void pipelinesUseOnnxRuntimeOnlyForFixedSizeProcessors(@TempDir Path tmp) throws Exception {
+        Path dir = modelWithProcessor("vit-depth", tmp);
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString())) {
+            assertEquals(io.dpt4j.core.ExecutionEngine.ONNXRUNTIME, p.model().getEngine());
+        }
+        Files.writeString(dir.resolve("preprocessor_config.json"), "{\"do_resize\": true, \"size\": {\"height\": 64, \"width\": 64},"
+                + " \"keep_aspect_ratio\": true, \"ensure_multiple_of\": 8}");
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString())) {
+            assertEquals(io.dpt4j.core.ExecutionEngine.PYTORCH, p.model().getEngine());
+            assertEquals(451, p.predict(photo("chelsea_451x300.png")).width());
+        }
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(),
+                io.dpt4j.core.LoadOptions.defaults().engine(io.dpt4j.core.ExecutionEngine.ONNXRUNTIME))) {
+            assertEquals(io.dpt4j.core.ExecutionEngine.ONNXRUNTIME, p.model().getEngine());
+        }
+    }
+
+    @Test
     void segmentationPipelineListsClassesWithMasks(@TempDir Path tmp) throws Exception {
         Path dir = modelWithProcessor("seg-aux", tmp);
         try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString())) {
