@@ -86,7 +86,8 @@ class DPTConfigTest {
         assertTrue(e.getMessage().contains("readout_type") && e.getMessage().contains("ignore, add, project"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"hidden_size\": 100, \"num_attention_heads\": 12}"));
         assertTrue(e.getMessage().contains("multiple of \"num_attention_heads\""), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"reassemble_factors\": [4, 2, 1, 0.3]}"));
+        assertEquals(0.3, DPTConfig.fromJson("{\"reassemble_factors\": [4, 2, 1, 0.3]}").reassembleFactors.get(3));
+        e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"reassemble_factors\": [4, 2.5, 1, 0.5]}"));
         assertTrue(e.getMessage().contains("reassemble_factors"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"is_hybrid\": true, \"readout_type\": \"add\"}"));
         assertTrue(e.getMessage().contains("is_hybrid"), e.getMessage());

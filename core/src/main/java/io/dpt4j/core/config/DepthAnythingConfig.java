@@ -90,8 +90,9 @@ public final class DepthAnythingConfig {
                     + " entries but \"neck_hidden_sizes\" has " + n + "; one factor per neck stage is expected");
         }
         for (double r : reassembleFactors) {
-            if (!(r > 0) || (r > 1 && r != Math.rint(r)) || (r < 1 && Math.rint(1 / r) != 1 / r)) {
-                throw f.error("reassemble_factors", "positive integers or unit fractions (1/k)");
+            // > 1: the ConvTranspose kernel (an integer); < 1: a stride-int(1/factor) conv, as transformers builds it.
+            if (!(r > 0) || (r > 1 && r != Math.rint(r)) || (r < 1 && (int) (1 / r) < 1)) {
+                throw f.error("reassemble_factors", "positive numbers: integers above 1, or fractions whose inverse gives the downsampling stride");
             }
         }
         if (headInIndex < -n || headInIndex >= n) {

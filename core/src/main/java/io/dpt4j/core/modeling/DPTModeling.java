@@ -379,7 +379,7 @@ public final class DPTModeling {
             } else if (factor == 1) {
                 resize = null;
             } else {
-                resize = child("resize", new Conv2d(channels, channels, 3, (int) Math.round(1 / factor), 1, true));
+                resize = child("resize", new Conv2d(channels, channels, 3, (int) (1 / factor), 1, true));
             }
         }
 

@@ -189,6 +189,15 @@ public final class OnnxExport {
             case "silu":
             case "swish":
                 return mul(x, unary("Sigmoid", x));
+            case "gelu_new":
+            case "gelu_pytorch_tanh": {
+                // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
+                V cube = mul(mul(x, x), x);
+                V inner = mul(add(x, mul(cube, scalar(0.044715f))), scalar((float) Math.sqrt(2.0 / Math.PI)));
+                return mul(mul(x, scalar(0.5f)), add(unary("Tanh", inner), scalar(1f)));
+            }
+            case "quick_gelu":
+                return mul(x, unary("Sigmoid", mul(x, scalar(1.702f))));
             case "linear":
             case "identity":
                 return x;
