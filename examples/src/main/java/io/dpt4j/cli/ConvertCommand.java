@@ -34,7 +34,7 @@ public final class ConvertCommand implements Command {
 
     @Override
     public String summary() {
-        return "convert a checkpoint (.bin or safetensors, any dtype) to a Hugging Face safetensors directory";
+        return "convert a checkpoint (.bin or safetensors, any dtype) to safetensors (HF layout), DJL format or ONNX";
     }
 
     @Override
