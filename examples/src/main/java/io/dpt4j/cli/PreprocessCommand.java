@@ -3,7 +3,6 @@ package io.dpt4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dpt4j.core.processing.BatchFeature;
 import io.dpt4j.core.processing.DPTImageProcessor;
 import io.dpt4j.core.processing.FloatTensor;
@@ -11,15 +10,11 @@ import io.dpt4j.core.processing.ImageLoadException;
 import io.dpt4j.core.processing.LongTensor;
 import io.dpt4j.core.processing.ProcessingConstants;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -152,62 +147,23 @@ public final class PreprocessCommand implements Command {
         return m;
     }
 
-    /**
-     * A minimal safetensors writer (F32 and I64 only), kept private to this command until the converters
-     * module's SafetensorsWriter is available on this branch. Writes a temp file, then moves it in place.
-     */
+    /** Writes the tensors with the converters' SafetensorsWriter (sorted, 8-byte aligned header, atomic). */
     static void writeSafetensors(Path out, Map<String, Object> tensors) throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        header.putObject("__metadata__").put("format", "pt");
-        long offset = 0;
+        Map<String, io.dpt4j.converters.TensorData> data = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Object> e : tensors.entrySet()) {
             Object t = e.getValue();
-            long[] shape = t instanceof FloatTensor ? ((FloatTensor) t).shape() : ((LongTensor) t).shape();
-            long bytes = t instanceof FloatTensor ? 4L * ((FloatTensor) t).data().length
-                    : 8L * ((LongTensor) t).data().length;
-            ObjectNode n = header.putObject(e.getKey());
-            n.put("dtype", t instanceof FloatTensor ? "F32" : "I64");
-            var s = n.putArray("shape");
-            for (long d : shape) {
-                s.add(d);
+            if (t instanceof FloatTensor) {
+                FloatTensor f = (FloatTensor) t;
+                data.put(e.getKey(), io.dpt4j.converters.TensorData.ofFloats(f.shape(), f.data()));
+            } else {
+                LongTensor l = (LongTensor) t;
+                ByteBuffer bb = ByteBuffer.allocate(l.data().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+                bb.asLongBuffer().put(l.data());
+                data.put(e.getKey(), new io.dpt4j.converters.TensorData(io.dpt4j.converters.DType.I64, l.shape(), bb));
             }
-            n.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
         }
-        byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (h.length + 7) / 8 * 8;
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        try {
-            try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-                os.write(len.array());
-                os.write(h);
-                for (int i = h.length; i < padded; i++) {
-                    os.write(' ');
-                }
-                for (Object t : tensors.values()) {
-                    ByteBuffer bb;
-                    if (t instanceof FloatTensor) {
-                        float[] d = ((FloatTensor) t).data();
-                        bb = ByteBuffer.allocate(d.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                        bb.asFloatBuffer().put(d);
-                    } else {
-                        long[] d = ((LongTensor) t).data();
-                        bb = ByteBuffer.allocate(d.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-                        bb.asLongBuffer().put(d);
-                    }
-                    os.write(bb.array());
-                }
-            }
-            try {
-                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.dpt4j.converters.SafetensorsWriter.write(out, data, Map.of("format", "pt"));
     }
 }
