@@ -52,12 +52,12 @@ public final class DptTranslatorFactory implements TranslatorFactory {
         try {
             PreTrainedModelBlock block = (PreTrainedModelBlock) model.getBlock();
             if (block.getModel() == null) {
-                PreTrainedModel<?, ?> loaded = AutoModel.fromPretrained(dir, LoadOptions.defaults());
-                block.setModel(loaded);
-                // Freed with the DJL model (ZooModel.close closes its manager).
-                model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(loaded), loaded);
+                block.setModel(AutoModel.fromPretrained(dir, LoadOptions.defaults()));
             }
             PreTrainedModel<?, ?> m = block.getModel();
+            // Freed with the DJL model (ZooModel.close closes its manager), ONNX Runtime sessions first:
+            // in DJL's own format the weights live on that manager. Closing twice is harmless.
+            model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(m), m);
             Path pre = dir.resolve("preprocessor_config.json");
             DPTImageProcessor processor = Files.isRegularFile(pre) ? DPTImageProcessor.fromPretrained(pre) : DPTImageProcessor.defaults();
             // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
