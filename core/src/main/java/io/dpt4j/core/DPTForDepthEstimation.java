@@ -109,24 +109,31 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
         }
         List<OnnxExport.V> intermediate = new ArrayList<>();
         List<OnnxExport.V> hs = x.dptModel(dpt, pixels, intermediate);
-        List<OnnxExport.V> layers = hs.subList(1, hs.size());
-        if (!config.isHybrid) {
-            for (int i = 0; i < layers.size(); i++) {
-                if (config.backboneOutIndices.contains(i)) {
-                    f.maps.add(layers.get(i));
-                }
-            }
-        } else {
-            f.maps.addAll(intermediate);
-            List<Integer> vitIdx = config.backboneOutIndices.subList(Math.min(2, config.backboneOutIndices.size()),
-                    config.backboneOutIndices.size());
-            for (int i = 0; i < layers.size(); i++) {
-                if (vitIdx.contains(i)) {
-                    f.maps.add(layers.get(i));
-                }
+        f.maps = neckInputs(config, hs, intermediate);
+        return f;
+    }
+
+    /**
+     * transformers' choice of the neck's inputs from DPT's own trunk, for either engine: the encoder
+     * layers named by backbone_out_indices, in layer order (filtered by membership); for hybrids the
+     * two BiT maps first, then the layers named by backbone_out_indices[2:].
+     *
+     * @param hiddenStates the embeddings followed by every layer's output
+     */
+    static <T> List<T> neckInputs(DPTConfig config, List<T> hiddenStates, List<T> intermediate) {
+        List<T> layers = hiddenStates.subList(1, hiddenStates.size());
+        List<T> maps = new ArrayList<>();
+        List<Integer> wanted = config.backboneOutIndices;
+        if (config.isHybrid) {
+            maps.addAll(intermediate);
+            wanted = wanted.subList(Math.min(2, wanted.size()), wanted.size());
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (wanted.contains(i)) {
+                maps.add(layers.get(i));
             }
         }
-        return f;
+        return maps;
     }
 
     /** The neck's inputs and what the trunk returns alongside them. */
@@ -158,25 +165,7 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
         DPTModelResult r = dpt.forward(pixelValues, ctx, ctx.capturing());
         f.hiddenStates = r.hiddenStates;
         f.attentions = r.attentions;
-        List<NDArray> layers = r.hiddenStates.subList(1, r.hiddenStates.size());
-        List<NDArray> maps = new ArrayList<>();
-        if (!config.isHybrid) {
-            // Layer order, filtered by membership, exactly as transformers selects them.
-            for (int i = 0; i < layers.size(); i++) {
-                if (config.backboneOutIndices.contains(i)) {
-                    maps.add(layers.get(i));
-                }
-            }
-        } else {
-            maps.addAll(r.intermediateActivations);
-            List<Integer> vitIdx = config.backboneOutIndices.subList(Math.min(2, config.backboneOutIndices.size()),
-                    config.backboneOutIndices.size());
-            for (int i = 0; i < layers.size(); i++) {
-                if (vitIdx.contains(i)) {
-                    maps.add(layers.get(i));
-                }
-            }
-        }
+        List<NDArray> maps = neckInputs(config, r.hiddenStates, r.intermediateActivations);
         f.maps = maps;
         return f;
     }

@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resolves the model argument of {@code fromPretrained}: a local directory, or a hub id. */
-final class ModelFiles {
+/**
+ * Resolves the model argument of {@code fromPretrained}, the pipelines and {@code DptCriteria}: a local
+ * directory, or a hub id (with the revision, token, cache and offline settings of the load options).
+ */
+public final class ModelFiles {
     private ModelFiles() {}
 
-    static Path resolve(String idOrPath, LoadOptions options) throws IOException {
+    public static Path resolve(String idOrPath, LoadOptions options) throws IOException {
         Path p = Path.of(idOrPath);
         if (Files.isDirectory(p)) {
             return p;
@@ -22,7 +25,7 @@ final class ModelFiles {
         return HfHub.resolveModelDirectory(idOrPath, hubOptions(options));
     }
 
-    static HubDownloadOptions hubOptions(LoadOptions o) {
+    public static HubDownloadOptions hubOptions(LoadOptions o) {
         HubDownloadOptions h = HubDownloadOptions.defaults()
                 .withRevision(o.revision())
                 .withToken(o.token())

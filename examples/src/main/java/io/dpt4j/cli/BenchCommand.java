@@ -162,9 +162,7 @@ public final class BenchCommand implements Command {
      * depth nor logits. Elements 2 and 3 are the preprocessed height and width.
      */
     static double[] prePost(Path dir, int[] hw, java.util.function.Function<NDArray, ModelOutput> forward) throws Exception {
-        io.dpt4j.core.processing.DPTImageProcessor proc = java.nio.file.Files.isRegularFile(dir.resolve("preprocessor_config.json"))
-                ? io.dpt4j.core.processing.DPTImageProcessor.fromPretrained(dir.resolve("preprocessor_config.json"))
-                : io.dpt4j.core.processing.DPTImageProcessor.defaults();
+        io.dpt4j.core.processing.DPTImageProcessor proc = io.dpt4j.core.processing.DPTImageProcessor.forModel(dir);
         byte[] rgb = new byte[PHOTO_W * PHOTO_H * 3];
         new java.util.Random(0).nextBytes(rgb);
         io.dpt4j.core.processing.Uint8Image photo = io.dpt4j.core.processing.Uint8Image.rgb(PHOTO_W, PHOTO_H, rgb);

@@ -89,27 +89,20 @@ public final class ConvertCommand implements Command {
                     print(CheckpointConverter.convert(source, tmp.resolve("hf"), opts));
                     writeOnnx(tmp.resolve("hf"), output, a.get("size"));
                 } finally {
-                    deleteQuietly(tmp);
+                    OutputFiles.deleteTree(tmp);
                 }
             } else if (format.equals("djl")) {
                 Path tmp = Files.createTempDirectory("dpt-convert-hf");
                 try {
                     CheckpointConverter.Summary s = CheckpointConverter.convert(source, tmp.resolve("hf"), opts);
                     print(s);
-                    // DJL's format holds the graph's f32 parameters (DJL cannot hold bf16 arrays).
-                    Path staging = Files.createTempDirectory(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".");
-                    try {
-                        io.dpt4j.core.djl.DjlModelFormat.export(tmp.resolve("hf"), staging.resolve(output.getFileName()));
-                        if (Files.exists(output)) {
-                            deleteQuietly(output);
-                        }
-                        Files.move(staging.resolve(output.getFileName()), output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                    } finally {
-                        deleteQuietly(staging);
-                    }
+                    // DJL's format holds the graph's f32 parameters (DJL cannot hold bf16 arrays); its
+                    // parameter file is named after the output folder, not the staging one.
+                    String name = io.dpt4j.core.djl.DjlModelFormat.modelName(output);
+                    OutputFiles.directoryAtomically(output, dir -> io.dpt4j.core.djl.DjlModelFormat.export(tmp.resolve("hf"), dir, name));
                     out.println("wrote DJL model format to " + output + " (load it with DptCriteria.builder(...))");
                 } finally {
-                    deleteQuietly(tmp);
+                    OutputFiles.deleteTree(tmp);
                 }
             } else {
                 print(CheckpointConverter.convert(source, output, opts));
@@ -127,27 +120,18 @@ public final class ConvertCommand implements Command {
      * atomically into {@code output}.
      */
     private void writeOnnx(Path hf, Path output, String size) throws IOException {
-        Path staging = Files.createTempDirectory(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".");
         try (io.dpt4j.core.PreTrainedModel<?, ?> model = io.dpt4j.core.AutoModel.fromPretrained(hf)) {
             if (!model.supportsOnnx()) {
                 throw new CliException(model.getClass().getSimpleName() + " with this config has no ONNX graph "
                         + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything)");
             }
-            int[] hw = BenchCommand.size(size == null ? null : size, hf);
-            Path dir = staging.resolve("out");
-            Files.createDirectories(dir);
-            Files.write(dir.resolve("model.onnx"), model.toOnnx(1, 3, hw[0], hw[1]));
-            Files.copy(hf.resolve("config.json"), dir.resolve("config.json"));
-            if (Files.isRegularFile(hf.resolve("preprocessor_config.json"))) {
-                Files.copy(hf.resolve("preprocessor_config.json"), dir.resolve("preprocessor_config.json"));
-            }
-            if (Files.exists(output)) {
-                deleteQuietly(output);
-            }
-            Files.move(dir, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            int[] hw = BenchCommand.size(size, hf);
+            OutputFiles.directoryAtomically(output, dir -> {
+                Files.createDirectories(dir);
+                Files.write(dir.resolve("model.onnx"), model.toOnnx(1, 3, hw[0], hw[1]));
+                OutputFiles.copyConfigs(hf, dir);
+            });
             out.printf("wrote %s/model.onnx (opset 17, input pixel_values [1, 3, %d, %d], f32)%n", output, hw[0], hw[1]);
-        } finally {
-            deleteQuietly(staging);
         }
     }
 
@@ -201,14 +185,6 @@ public final class ConvertCommand implements Command {
                     unused.isEmpty() ? "none" : unused.size() + " " + unused.subList(0, Math.min(5, unused.size())));
         } catch (Exception e) {
             out.println("graph check: skipped (" + e.getMessage() + ")");
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try (var s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
-        } catch (IOException ignored) {
-            // temp folder, best effort
         }
     }
 }

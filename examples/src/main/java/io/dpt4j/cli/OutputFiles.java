@@ -30,26 +30,71 @@ final class OutputFiles {
         return s;
     }
 
-    static void png(BufferedImage img, Path target) throws IOException {
+    /** Writes a file or folder at a path it is given. */
+    interface Writer {
+        void write(Path path) throws IOException;
+    }
+
+    /** Writes {@code target} through a temp file beside it, moved into place once complete. */
+    static void atomically(Path target, Writer writer) throws IOException {
         Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
         try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) {
-                throw new IOException("no PNG writer for this image type");
-            }
+            writer.write(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    static void text(String s, Path target) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+    /**
+     * Fills a staging folder beside {@code output}, then replaces {@code output} with it: a failure
+     * leaves no half-written folder (and the old one, if any, untouched).
+     */
+    static void directoryAtomically(Path output, Writer filler) throws IOException {
+        Path staging = Files.createTempDirectory(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".");
         try {
-            Files.writeString(tmp, s);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Path dir = staging.resolve("out");
+            filler.write(dir);
+            if (Files.exists(output)) {
+                deleteTree(output);
+            }
+            Files.move(dir, output, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            Files.deleteIfExists(tmp);
+            deleteTree(staging);
         }
+    }
+
+    /** Deletes a file or folder tree (nothing if it does not exist). */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    /** Copies config.json and, when there is one, preprocessor_config.json from one model folder to another. */
+    static void copyConfigs(Path fromDir, Path toDir) throws IOException {
+        Files.copy(fromDir.resolve("config.json"), toDir.resolve("config.json"));
+        Path pre = fromDir.resolve("preprocessor_config.json");
+        if (Files.isRegularFile(pre)) {
+            Files.copy(pre, toDir.resolve("preprocessor_config.json"));
+        }
+    }
+
+    static void png(BufferedImage img, Path target) throws IOException {
+        atomically(target, tmp -> {
+            if (!ImageIO.write(img, "png", tmp.toFile())) {
+                throw new IOException("no PNG writer for this image type");
+            }
+        });
+    }
+
+    static void text(String s, Path target) throws IOException {
+        atomically(target, tmp -> Files.writeString(tmp, s));
     }
 
     /** A float32 array as a NumPy .npy file (format 1.0), so {@code np.load(path)} opens it. */
@@ -71,17 +116,13 @@ final class OutputFiles {
                 .putShort((short) header.length());
         ByteBuffer body = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         body.asFloatBuffer().put(data);
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
-        try {
+        atomically(target, tmp -> {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 os.write(head.array());
                 os.write(header.getBytes(StandardCharsets.US_ASCII));
                 os.write(body.array());
             }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     static String pct(double share) {

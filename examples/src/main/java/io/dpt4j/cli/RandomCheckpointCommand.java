@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,23 +69,15 @@ public final class RandomCheckpointCommand implements Command {
                 params += n;
             }
         }
-        Path tmp = Files.createTempDirectory(out.toAbsolutePath().getParent(), "." + out.getFileName() + ".");
-        try {
-            Files.copy(config, tmp.resolve("config.json"));
+        OutputFiles.directoryAtomically(out, dir -> {
+            Files.createDirectories(dir);
+            Files.copy(config, dir.resolve("config.json"));
             Path pre = config.resolveSibling("preprocessor_config.json");
             if (Files.isRegularFile(pre)) {
-                Files.copy(pre, tmp.resolve("preprocessor_config.json"));
+                Files.copy(pre, dir.resolve("preprocessor_config.json"));
             }
-            SafetensorsWriter.write(tmp.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-            if (Files.exists(out)) {
-                deleteTree(out);
-            }
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                deleteTree(tmp);
-            }
-        }
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        });
         System.err.printf("dpt random-checkpoint: %d tensors, %,d parameters (%.1f MB) -> %s%n", tensors.size(), params,
                 params * 4 / 1e6, out);
         System.out.println(out);
@@ -96,13 +87,5 @@ public final class RandomCheckpointCommand implements Command {
     static boolean isNormScale(String k) {
         return k.endsWith("weight") && (k.contains("norm") || k.contains("batch_norm") || k.matches(".*head\\.head\\.1\\.weight")
                 || k.endsWith("layernorm.weight") || k.contains("layernorm_"));
-    }
-
-    static void deleteTree(Path p) throws java.io.IOException {
-        try (var s = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(q);
-            }
-        }
     }
 }

@@ -180,24 +180,8 @@ public final class DPTConfig {
     }
 
     private void validate(JsonFields f) {
-        int n = neckHiddenSizes.size();
-        if (n == 0) {
-            throw f.error("neck_hidden_sizes", "a non-empty list of integers");
-        }
         boolean swin = backboneConfig != null && backboneConfig.modelType().equals("swinv2");
-        if (!swin && reassembleFactors.size() < n) {
-            throw new ConfigException(where + ": \"reassemble_factors\" has " + reassembleFactors.size()
-                    + " entries but \"neck_hidden_sizes\" has " + n + "; one factor per neck stage is expected");
-        }
-        for (double r : reassembleFactors) {
-            // > 1: the ConvTranspose kernel (an integer); < 1: a stride-int(1/factor) conv, as transformers builds it.
-            if (!(r > 0) || (r > 1 && r != Math.rint(r)) || (r < 1 && (int) (1 / r) < 1)) {
-                throw f.error("reassemble_factors", "positive numbers: integers above 1, or fractions whose inverse gives the downsampling stride");
-            }
-        }
-        if (headInIndex < -n || headInIndex >= n) {
-            throw f.error("head_in_index", "an index into the " + n + " neck stages (-" + n + " .. " + (n - 1) + ")");
-        }
+        validateNeck(f, neckHiddenSizes, reassembleFactors, !swin, headInIndex);
         if (backboneConfig == null || isHybrid) {
             for (int i : backboneOutIndices) {
                 if (i < 0 || i >= numHiddenLayers) {
@@ -212,6 +196,32 @@ public final class DPTConfig {
         if (addProjection && fusionHiddenSize != 256) {
             throw new ConfigException(where + ": \"add_projection\" needs \"fusion_hidden_size\" 256 (the projection is a fixed 256->256 conv), got "
                     + fusionHiddenSize);
+        }
+    }
+
+    /**
+     * Checks shared by the DPT and Depth Anything necks: stages, one reassemble factor per stage (unless
+     * the backbone is hierarchical and has no reassemble stage), factors transformers can build, and
+     * head_in_index within the stages.
+     */
+    static void validateNeck(JsonFields f, List<Integer> neckHiddenSizes, List<Double> reassembleFactors,
+            boolean factorPerStage, int headInIndex) {
+        int n = neckHiddenSizes.size();
+        if (n == 0) {
+            throw f.error("neck_hidden_sizes", "a non-empty list of integers");
+        }
+        if (factorPerStage && reassembleFactors.size() < n) {
+            throw new ConfigException(f.where() + ": \"reassemble_factors\" has " + reassembleFactors.size()
+                    + " entries but \"neck_hidden_sizes\" has " + n + "; one factor per neck stage is expected");
+        }
+        for (double r : reassembleFactors) {
+            // > 1: the ConvTranspose kernel (an integer); < 1: a stride-int(1/factor) conv, as transformers builds it.
+            if (!(r > 0) || (r > 1 && r != Math.rint(r)) || (r < 1 && (int) (1 / r) < 1)) {
+                throw f.error("reassemble_factors", "positive numbers: integers above 1, or fractions whose inverse gives the downsampling stride");
+            }
+        }
+        if (headInIndex < -n || headInIndex >= n) {
+            throw f.error("head_in_index", "an index into the " + n + " neck stages (-" + n + " .. " + (n - 1) + ")");
         }
     }
 

@@ -81,23 +81,7 @@ public final class DepthAnythingConfig {
     }
 
     private void validate(JsonFields f) {
-        int n = neckHiddenSizes.size();
-        if (n == 0) {
-            throw f.error("neck_hidden_sizes", "a non-empty list of integers");
-        }
-        if (reassembleFactors.size() < n) {
-            throw new ConfigException(where + ": \"reassemble_factors\" has " + reassembleFactors.size()
-                    + " entries but \"neck_hidden_sizes\" has " + n + "; one factor per neck stage is expected");
-        }
-        for (double r : reassembleFactors) {
-            // > 1: the ConvTranspose kernel (an integer); < 1: a stride-int(1/factor) conv, as transformers builds it.
-            if (!(r > 0) || (r > 1 && r != Math.rint(r)) || (r < 1 && (int) (1 / r) < 1)) {
-                throw f.error("reassemble_factors", "positive numbers: integers above 1, or fractions whose inverse gives the downsampling stride");
-            }
-        }
-        if (headInIndex < -n || headInIndex >= n) {
-            throw f.error("head_in_index", "an index into the " + n + " neck stages (-" + n + " .. " + (n - 1) + ")");
-        }
+        DPTConfig.validateNeck(f, neckHiddenSizes, reassembleFactors, true, headInIndex);
         if (!backboneConfig.returnsTokenSequences()) {
             throw new ConfigException(where + ": Depth Anything's neck needs token sequences from the backbone, but the "
                     + backboneConfig.modelType() + " backbone_config returns image maps"

@@ -25,9 +25,13 @@ public final class DjlModelFormat {
 
     /** Converts a Hugging Face model directory into DJL's format in {@code target} (created). */
     public static void export(Path hfDirectory, Path target) throws IOException {
+        export(hfDirectory, target, modelName(target));
+    }
+
+    /** As {@link #export(Path, Path)}, with the parameter file prefix given (e.g. when writing to a staging folder). */
+    public static void export(Path hfDirectory, Path target, String name) throws IOException {
         DptEngine.get();
         Files.createDirectories(target);
-        String name = modelName(target);
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(hfDirectory, LoadOptions.defaults());
                 Model djl = Model.newInstance(name, DptEngine.ENGINE)) {
             djl.setBlock(new PreTrainedModelBlock(model));
@@ -53,8 +57,8 @@ public final class DjlModelFormat {
         }
     }
 
-    /** The model name DJL uses as the parameter file prefix. */
-    static String modelName(Path dir) {
+    /** The model name DJL uses as the parameter file prefix: the folder's name. */
+    public static String modelName(Path dir) {
         String n = dir.toAbsolutePath().normalize().getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
         return n.isEmpty() ? "dpt" : n;
     }

@@ -32,10 +32,7 @@ public final class DptCriteria {
     public static <I, O> Criteria.Builder<I, O> builder(Class<I> input, Class<O> output, String idOrPath, LoadOptions options)
             throws IOException {
         DptEngine.get();
-        Path p = Path.of(idOrPath);
-        Path dir = Files.isDirectory(p) ? p : io.dpt4j.hub.HfHub.resolveModelDirectory(idOrPath,
-                io.dpt4j.hub.HubDownloadOptions.defaults().withRevision(options.revision()).withToken(options.token())
-                        .withLocalFilesOnly(options.localFilesOnly()));
+        Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
         if (DjlModelFormat.isDjlFormat(dir)) {
             // DJL's format: rebuild the graph from config.json, DJL reads the .params file into it.
             PreTrainedModelBlock block = new PreTrainedModelBlock(io.dpt4j.core.AutoModel.fromConfig(dir.resolve("config.json")));

@@ -14,7 +14,6 @@ import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
 import io.dpt4j.core.processing.DPTImageProcessor;
 import java.lang.reflect.Type;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -58,8 +57,7 @@ public final class DptTranslatorFactory implements TranslatorFactory {
             // Freed with the DJL model (ZooModel.close closes its manager), ONNX Runtime sessions first:
             // in DJL's own format the weights live on that manager. Closing twice is harmless.
             model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(m), m);
-            Path pre = dir.resolve("preprocessor_config.json");
-            DPTImageProcessor processor = Files.isRegularFile(pre) ? DPTImageProcessor.fromPretrained(pre) : DPTImageProcessor.defaults();
+            DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
             // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
             m.setEngine(io.dpt4j.core.pipelines.Pipelines.defaultEngine(processor));
             if (output == CategoryMask.class) {

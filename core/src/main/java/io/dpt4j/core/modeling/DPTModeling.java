@@ -374,13 +374,19 @@ public final class DPTModeling {
 
         DPTReassembleLayer(DPTConfig c, int channels, double factor) {
             projection = child("projection", new Conv2d(c.backboneHiddenSize(), channels, 1, 1, 0, true));
+            HfBlock r = resizeFor(channels, factor);
+            resize = r == null ? null : child("resize", r);
+        }
+
+        /**
+         * The up/down-sampling of a reassemble stage (shared with Depth Anything): ConvTranspose with
+         * kernel = stride = factor above 1, none at 1, a 3x3 conv of stride int(1/factor) below.
+         */
+        static HfBlock resizeFor(int channels, double factor) {
             if (factor > 1) {
-                resize = child("resize", new ConvTranspose2d(channels, channels, (int) factor));
-            } else if (factor == 1) {
-                resize = null;
-            } else {
-                resize = child("resize", new Conv2d(channels, channels, 3, (int) (1 / factor), 1, true));
+                return new ConvTranspose2d(channels, channels, (int) factor);
             }
+            return factor == 1 ? null : new Conv2d(channels, channels, 3, (int) (1 / factor), 1, true);
         }
 
         @Override

@@ -8,7 +8,6 @@ import io.dpt4j.core.nn.F;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
-import io.dpt4j.core.nn.Layers.ConvTranspose2d;
 import io.dpt4j.core.nn.Layers.ModuleList;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +26,8 @@ public final class DepthAnythingModeling {
 
         DepthAnythingReassembleLayer(DepthAnythingConfig c, int channels, double factor) {
             projection = child("projection", new Conv2d(c.reassembleHiddenSize, channels, 1, 1, 0, true));
-            if (factor > 1) {
-                resize = child("resize", new ConvTranspose2d(channels, channels, (int) factor));
-            } else if (factor == 1) {
-                resize = null;
-            } else {
-                resize = child("resize", new Conv2d(channels, channels, 3, (int) (1 / factor), 1, true));
-            }
+            HfBlock r = DPTModeling.DPTReassembleLayer.resizeFor(channels, factor);
+            resize = r == null ? null : child("resize", r);
         }
 
         @Override

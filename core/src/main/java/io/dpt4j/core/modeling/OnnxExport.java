@@ -7,7 +7,6 @@ import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.config.DepthAnythingConfig;
 import io.dpt4j.core.config.Dinov2Config;
 import io.dpt4j.core.nn.HfBlock;
-import io.dpt4j.core.nn.Interpolation;
 import io.dpt4j.core.nn.Layers.BatchNorm2d;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.ConvTranspose2d;
@@ -293,65 +292,16 @@ public final class OnnxExport {
     /**
      * Bilinear resize of [N, C, H, W] with ONNX Runtime's Resize: "linear" with "half_pixel" (source
      * coordinates clamped at 0, like torch's align_corners=False) or "align_corners". Same taps and
-     * weights as torch up to float rounding, and far cheaper than gathers.
+     * weights as torch up to float rounding. (The graph has no bicubic resize: the only one, DINOv2's
+     * position embeddings, depends on the input size alone and is computed at export.)
      */
-    V resize(V x, long oh, long ow, boolean bicubic, boolean alignCorners) {
-        if (bicubic) {
-            return resizeByTaps(x, oh, ow, true, alignCorners);
-        }
+    V resize(V x, long oh, long ow, boolean alignCorners) {
         if (oh == x.dim(2) && ow == x.dim(3)) {
             return x;
         }
         String sizes = g.constantLong("sizes", new long[] {x.dim(0), x.dim(1), oh, ow}, 4);
         return new V(g.op("Resize", OnnxGraph.attrs("mode", "linear", "coordinate_transformation_mode",
                 alignCorners ? "align_corners" : "half_pixel"), x.name(), "", "", sizes), new long[] {x.dim(0), x.dim(1), oh, ow});
-    }
-
-    /** Resize of the last two axes by gathered taps, width then height (the eager path's arithmetic). */
-    V resizeByTaps(V x, long oh, long ow, boolean bicubic, boolean alignCorners) {
-        int ih = (int) x.dim(-2);
-        int iw = (int) x.dim(-1);
-        Interpolation.Taps tw = bicubic ? Interpolation.bicubic(iw, (int) ow, alignCorners) : Interpolation.bilinear(iw, (int) ow, alignCorners);
-        Interpolation.Taps th = bicubic ? Interpolation.bicubic(ih, (int) oh, alignCorners) : Interpolation.bilinear(ih, (int) oh, alignCorners);
-        V y = x;
-        if (!(ow == iw && identity(tw))) {
-            y = pass(y, tw, x.shape().length - 1, new long[] {ow});
-        }
-        if (!(oh == ih && identity(th))) {
-            y = pass(y, th, x.shape().length - 2, new long[] {oh, 1});
-        }
-        return y;
-    }
-
-    private static boolean identity(Interpolation.Taps t) {
-        for (int o = 0; o < t.index()[0].length; o++) {
-            float own = 0;
-            for (int k = 0; k < t.count(); k++) {
-                if (t.weight()[k][o] != 0f) {
-                    if (t.index()[k][o] != o) {
-                        return false;
-                    }
-                    own += t.weight()[k][o];
-                }
-            }
-            if (own != 1f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private V pass(V x, Interpolation.Taps t, int axis, long[] weightShape) {
-        long[] s = x.shape().clone();
-        s[axis] = t.index()[0].length;
-        V acc = null;
-        for (int k = 0; k < t.count(); k++) {
-            String idx = g.constantLong("ti", t.index()[k], t.index()[k].length);
-            V gathered = new V(g.op("Gather", OnnxGraph.attrs("axis", (long) axis), x.name(), idx), s);
-            V term = mul(gathered, constant("tw", t.weight()[k], weightShape));
-            acc = acc == null ? term : add(acc, term);
-        }
-        return acc;
     }
 
     // ------------------------------------------------------------------ DPT ViT
@@ -585,7 +535,7 @@ public final class OnnxExport {
             V h;
             switch (c.readoutType) {
                 case "project": {
-                    ReadoutAccess p = new ReadoutAccess((DPTModeling.ReadoutProject) rs.readoutProjects.get(i));
+                    DPTModeling.ReadoutProject p = (DPTModeling.ReadoutProject) rs.readoutProjects.get(i);
                     h = act(p.act, linear(p.linear, concat(-1, tokens, expand(cls, b, seq, ch))));
                     break;
                 }
@@ -611,25 +561,18 @@ public final class OnnxExport {
             if (h != null) {
                 V residual = f;
                 if (!Arrays.equals(h.shape(), residual.shape())) {
-                    residual = resize(residual, h.dim(2), h.dim(3), false, false);
+                    residual = resize(residual, h.dim(2), h.dim(3), false);
                 }
                 h = add(h, preAct(l.residualLayer1, residual));
             } else {
                 h = f;
             }
             h = preAct(l.residualLayer2, h);
-            h = resize(h, h.dim(2) * 2, h.dim(3) * 2, false, true);
+            h = resize(h, h.dim(2) * 2, h.dim(3) * 2, true);
             h = conv(l.projection, h);
             fused.add(h);
         }
         return fused;
-    }
-
-    /** Readout project's Linear and activation. */
-    private record ReadoutAccess(Linear linear, String act) {
-        ReadoutAccess(DPTModeling.ReadoutProject p) {
-            this(p.linear, p.act);
-        }
     }
 
     private V preAct(DPTModeling.DPTPreActResidualLayer r, V x) {
@@ -650,7 +593,7 @@ public final class OnnxExport {
             h = relu(conv(head.projection, h));
         }
         h = conv(head.head.get(0), h);
-        h = resize(h, h.dim(2) * 2, h.dim(3) * 2, false, true);
+        h = resize(h, h.dim(2) * 2, h.dim(3) * 2, true);
         h = relu(conv(head.head.get(1), h));
         h = relu(conv(head.head.get(2), h));
         return reshape(h, h.dim(0), h.dim(2), h.dim(3));
@@ -659,7 +602,7 @@ public final class OnnxExport {
     public V segmentationHead(DPTModeling.DPTSemanticSegmentationHead head, List<V> fused) {
         V h = fused.get(head.headInIndex < 0 ? fused.size() + head.headInIndex : head.headInIndex);
         h = conv(head.classifier, relu(batchNorm(head.bn, conv(head.conv, h))));
-        return resize(h, h.dim(2) * 2, h.dim(3) * 2, false, true);
+        return resize(h, h.dim(2) * 2, h.dim(3) * 2, true);
     }
 
     public V auxiliaryHead(DPTModeling.DPTAuxiliaryHead head, V lastFused) {
@@ -695,7 +638,7 @@ public final class OnnxExport {
             if (h != null) {
                 V residual = f;
                 if (!Arrays.equals(h.shape(), residual.shape())) {
-                    residual = resize(residual, h.dim(2), h.dim(3), false, false);
+                    residual = resize(residual, h.dim(2), h.dim(3), false);
                 }
                 h = add(h, daPreAct(l.residualLayer1, residual));
             } else {
@@ -704,12 +647,12 @@ public final class OnnxExport {
             h = daPreAct(l.residualLayer2, h);
             long oh = i == n - 1 ? h.dim(2) * 2 : features.get(n - 2 - i).dim(2);
             long ow = i == n - 1 ? h.dim(3) * 2 : features.get(n - 2 - i).dim(3);
-            h = conv(l.projection, resize(h, oh, ow, false, true));
+            h = conv(l.projection, resize(h, oh, ow, true));
             fused.add(h);
         }
         int idx = c.headInIndex < 0 ? fused.size() + c.headInIndex : c.headInIndex;
         V x = conv(head.conv1, fused.get(idx));
-        x = resize(x, patchHeight * c.patchSize, patchWidth * c.patchSize, false, true);
+        x = resize(x, patchHeight * c.patchSize, patchWidth * c.patchSize, true);
         x = conv(head.conv3, relu(conv(head.conv2, x)));
         x = c.isMetric() ? unary("Sigmoid", x) : relu(x);
         x = mul(x, scalar((float) c.maxDepth));

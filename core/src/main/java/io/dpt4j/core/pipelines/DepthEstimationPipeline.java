@@ -48,8 +48,8 @@ public final class DepthEstimationPipeline implements AutoCloseable {
     }
 
     public static DepthEstimationPipeline fromPretrained(String idOrPath, LoadOptions options) throws IOException {
-        java.nio.file.Path dir = Pipelines.resolve(idOrPath, options);
-        DPTImageProcessor processor = Pipelines.processor(dir);
+        java.nio.file.Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
+        DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
         PreTrainedModel<?, ?> model = Pipelines.model(dir, options, processor);
         if (!isDepthModel(model)) {
             String name = model.getClass().getSimpleName();
@@ -97,13 +97,17 @@ public final class DepthEstimationPipeline implements AutoCloseable {
             return t;
         });
         try (NDManager m = DptEngine.newManager()) {
-            List<Future<Prepared>> ahead = new ArrayList<>();
-            for (Object img : images) {
-                ahead.add(prep.submit(() -> prepare(img)));
-            }
+            // Only LOOKAHEAD decoded images wait at a time: decoding every photo up front would hold
+            // them all in memory (a 4000x3000 photo is 36 MB decoded).
+            java.util.ArrayDeque<Future<Prepared>> ahead = new java.util.ArrayDeque<>();
+            int submitted = 0;
             for (int i = 0; i < images.size(); i++) {
+                while (submitted < images.size() && submitted <= i + LOOKAHEAD) {
+                    Object img = images.get(submitted++);
+                    ahead.add(prep.submit(() -> prepare(img)));
+                }
                 try {
-                    Prepared p = ahead.get(i).get();
+                    Prepared p = ahead.poll().get();
                     onResult.accept(i, run(p, m));
                 } catch (ExecutionException | RuntimeException e) {
                     Exception cause = e instanceof ExecutionException && e.getCause() instanceof Exception
@@ -127,6 +131,9 @@ public final class DepthEstimationPipeline implements AutoCloseable {
             prep.shutdownNow();
         }
     }
+
+    /** Images decoded and preprocessed ahead of the one the model is running on. */
+    static final int LOOKAHEAD = 1;
 
     record Prepared(Uint8Image image, FloatTensor pixelValues) {}
 

@@ -45,8 +45,8 @@ public final class ImageSegmentationPipeline implements AutoCloseable {
     }
 
     public static ImageSegmentationPipeline fromPretrained(String idOrPath, LoadOptions options) throws IOException {
-        java.nio.file.Path dir = Pipelines.resolve(idOrPath, options);
-        DPTImageProcessor processor = Pipelines.processor(dir);
+        java.nio.file.Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
+        DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
         PreTrainedModel<?, ?> model = Pipelines.model(dir, options, processor);
         if (!(model instanceof DPTForSemanticSegmentation)) {
             String name = model.getClass().getSimpleName();

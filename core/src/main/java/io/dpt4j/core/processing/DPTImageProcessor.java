@@ -87,6 +87,15 @@ public class DPTImageProcessor {
         return fromJson(node, file.toString());
     }
 
+    /**
+     * The processor of a model directory: its {@code preprocessor_config.json}, or transformers'
+     * DPTImageProcessor defaults when it has none (as for a bare checkpoint).
+     */
+    public static DPTImageProcessor forModel(Path modelDir) throws IOException {
+        Path file = modelDir.resolve(PREPROCESSOR_CONFIG_FILE);
+        return Files.isRegularFile(file) ? fromPretrained(file) : defaults();
+    }
+
     /** Builds a processor from a parsed configuration (as {@code DPTImageProcessor.from_dict}). */
     public static DPTImageProcessor fromJson(JsonNode config) {
         return fromJson(config, "preprocessor config");
