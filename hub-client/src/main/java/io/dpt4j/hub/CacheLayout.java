@@ -32,6 +32,16 @@ final class CacheLayout {
         return storage.resolve(HubConstants.BLOBS_DIR).resolve(etag);
     }
 
+    /** {@code blobs/<etag>.incomplete}: a download in progress, or interrupted (resumed by either client). */
+    Path incomplete(String etag) {
+        return storage.resolve(HubConstants.BLOBS_DIR).resolve(etag + HubConstants.INCOMPLETE_SUFFIX);
+    }
+
+    /** {@code <cache>/.locks/<repo folder>/<etag>.lock}, huggingface_hub's lock around a blob's download. */
+    Path lock(String etag) {
+        return cacheDir.resolve(HubConstants.LOCKS_DIR).resolve(storage.getFileName()).resolve(etag + HubConstants.LOCK_SUFFIX);
+    }
+
     Path snapshot(String commit) {
         return storage.resolve(HubConstants.SNAPSHOTS_DIR).resolve(commit);
     }

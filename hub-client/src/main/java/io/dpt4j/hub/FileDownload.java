@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
 
@@ -26,6 +28,8 @@ import okhttp3.Response;
  */
 final class FileDownload {
     private static final System.Logger LOG = System.getLogger(FileDownload.class.getName());
+    /** The random part of older DPT4J temp files: {@code blobs/<etag>.<8 hex>.incomplete}. */
+    private static final Pattern OLD_TEMP_INFIX = Pattern.compile("[0-9a-f]{8}");
 
     /** What a HEAD on {@code /resolve} tells about a file. */
     record Metadata(String commit, String etag, HttpUrl location, long size) {}
@@ -61,6 +65,11 @@ final class FileDownload {
         if (commit == null) {
             throw new FileMetadataException("no " + HubConstants.HEADER_X_REPO_COMMIT + " header from " + url.host()
                     + ": is HF_ENDPOINT a Hub (a proxy or firewall may be in the way)?");
+        }
+        if (!HubPaths.isCommitHash(commit)) {
+            throw new FileMetadataException("invalid " + HubConstants.HEADER_X_REPO_COMMIT + " header from " + url.host()
+                    + ": '" + HubHeaders.printable(commit) + "', expected a 40-character hexadecimal commit hash"
+                    + " (is HF_ENDPOINT a Hub?)");
         }
         // The Hub's own X-Linked-Etag names LFS blobs; a CDN's ETag is never read (HEAD stops at the redirect).
         String linked = r.header(HubConstants.HEADER_X_LINKED_ETAG);
@@ -170,10 +179,14 @@ final class FileDownload {
             layout.writeRef(revision, md.commit());
             Object lock = blobLocks.computeIfAbsent(blob, k -> new Object());
             synchronized (lock) {
-                if (force || !Files.exists(blob)) {
-                    downloadToTmpAndMove(md, blob, ctx, progress);
+                // huggingface_hub's lock: neither client writes blobs/<etag>.incomplete while the other does.
+                try (BlobLock held = BlobLock.acquire(layout.lock(md.etag()))) {
+                    if (force || !Files.exists(blob)) {
+                        deleteStaleTempFiles(blob);
+                        downloadToIncompleteAndMove(md, blob, layout.incomplete(md.etag()), force, ctx, progress);
+                    }
+                    layout.link(blob, pointer);
                 }
-                layout.link(blob, pointer);
             }
             return new Result(pointer, md.commit());
         } catch (IOException e) {
@@ -202,7 +215,7 @@ final class FileDownload {
     }
 
     static boolean isRetryable(Exception e) {
-        if (e instanceof HubHttp.OfflineException || e instanceof FileMetadataException) {
+        if (e instanceof HubHttp.OfflineException || e instanceof FileMetadataException || HubHttp.isUnreachable(e)) {
             return false;
         }
         if (e instanceof HubHttp.RetryableStatusException) {
@@ -296,17 +309,54 @@ final class FileDownload {
         }
     }
 
-    /** Downloads {@code md.location} to a unique temp file beside {@code blob}, verifies it and renames it to {@code blob}. */
-    private void downloadToTmpAndMove(Metadata md, Path blob, HubHttp.Ctx ctx, ProgressListener progress) throws IOException {
-        Path tmp = TempFiles.create(blob);
-        boolean moved = false;
+    /**
+     * Deletes {@code blobs/<etag>.<8 hex>.incomplete} files of older DPT4J versions (unique names, never
+     * resumed) once nothing has written them for {@link HubConstants#STALE_TEMP_FILE_MILLIS}.
+     */
+    static void deleteStaleTempFiles(Path blob) {
+        String prefix = blob.getFileName() + ".";
+        long cutoff = System.currentTimeMillis() - HubConstants.STALE_TEMP_FILE_MILLIS;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(blob.getParent(), prefix + "*" + HubConstants.INCOMPLETE_SUFFIX)) {
+            for (Path p : ds) {
+                String middle = p.getFileName().toString();
+                middle = middle.substring(prefix.length(), middle.length() - HubConstants.INCOMPLETE_SUFFIX.length());
+                if (OLD_TEMP_INFIX.matcher(middle).matches() && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                    Files.deleteIfExists(p);
+                    LOG.log(System.Logger.Level.DEBUG, () -> "deleted the stale temp file " + p);
+                }
+            }
+        } catch (IOException e) {
+            // best effort: a left-over file costs only disk space
+        }
+    }
+
+    /**
+     * Downloads {@code md.location} into {@code incomplete} (huggingface_hub's {@code blobs/<etag>.incomplete},
+     * resumed with {@code Range} when a previous run, of either client, left part of it), verifies it and
+     * renames it to {@code blob}. The caller holds the blob's lock. A transfer that fails after receiving
+     * bytes leaves the file for the next run to resume; corrupt content is deleted.
+     */
+    private void downloadToIncompleteAndMove(Metadata md, Path blob, Path incomplete, boolean force, HubHttp.Ctx ctx,
+            ProgressListener progress) throws IOException {
+        if (force) {
+            Files.deleteIfExists(incomplete);
+        }
         String name = ctx.filename();
-        progress.onStart(ctx.repoId(), name, md.size(), 0);
-        try {
-            Verifier verifier = new Verifier(md.etag(), md.size());
+        Verifier verifier = new Verifier(md.etag(), md.size());
+        boolean keep = false;
+        try (FileChannel ch = FileChannel.open(incomplete, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)) {
+            long resume = resumeFrom(ch, verifier, md.size());
+            if (resume > 0) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "resuming " + incomplete + " from byte " + resume);
+            }
+            progress.onStart(ctx.repoId(), name, md.size(), resume);
             long done;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                done = transfer(md, ch, verifier, ctx, progress);
+            try {
+                done = transfer(md, ch, resume, verifier, ctx, progress);
+            } catch (HfHubException e) {
+                keep = !(e instanceof FileIntegrityException) && ch.size() > 0;
+                throw e;
             }
             String bad = verifier.mismatch(done);
             if (bad != null) {
@@ -314,31 +364,69 @@ final class FileDownload {
                         + " is corrupt (" + bad + "); it was deleted and nothing was cached: retry the download, and if it"
                         + " fails again the Hub or a proxy (HF_ENDPOINT) is serving bad data");
             }
-            Files.move(tmp, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-            TempFiles.release(tmp);
-            progress.onComplete(name, md.size());
+            ch.force(false);
+            keep = true;
         } catch (RuntimeException | IOException e) {
             progress.onFailure(name, e);
-            throw e;
-        } finally {
-            if (!moved) {
-                TempFiles.discard(tmp);
+            if (!keep) {
+                Files.deleteIfExists(incomplete);
             }
+            throw e;
         }
+        Files.move(incomplete, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        progress.onComplete(name, md.size());
     }
 
-    /** Streams the body into {@code ch}, resuming with Range after failures; returns the bytes written. */
-    private long transfer(Metadata md, FileChannel ch, Verifier verifier, HubHttp.Ctx ctx, ProgressListener progress) {
-        long offset = 0;
+    /**
+     * The size of a partial download to resume, its bytes fed to the verifier; 0 (and an emptied file)
+     * when it is larger than the file (not ours to trust).
+     */
+    private static long resumeFrom(FileChannel ch, Verifier verifier, long size) throws IOException {
+        long have = ch.size();
+        if (have == 0) {
+            return 0;
+        }
+        if (have > size) {
+            ch.truncate(0);
+            return 0;
+        }
+        ByteBuffer bb = ByteBuffer.allocate(64 * 1024);
+        long pos = 0;
+        while (pos < have) {
+            bb.clear();
+            int n = ch.read(bb, pos);
+            if (n <= 0) {
+                break;
+            }
+            verifier.update(bb.array(), 0, n);
+            pos += n;
+        }
+        ch.position(pos);
+        return pos;
+    }
+
+    /**
+     * Streams the body into {@code ch} from byte {@code start}, resuming with Range after dropped transfers;
+     * returns the bytes in the file. Retries are bounded twice over: the failure count is reset only by
+     * bytes beyond the furthest point reached so far, and all attempts together may receive at most
+     * {@link HubConstants#MAX_DOWNLOAD_BYTES_FACTOR} times the file (a server that ignores Range and drops
+     * every transfer cannot make it loop). Refused connections and unknown hosts are not retried.
+     */
+    private long transfer(Metadata md, FileChannel ch, long start, Verifier verifier, HubHttp.Ctx ctx,
+            ProgressListener progress) {
+        long offset = start;
+        long furthest = start;
+        long received = 0;
+        long budget = HubConstants.MAX_DOWNLOAD_BYTES_FACTOR * md.size() + HubConstants.DOWNLOAD_CHUNK_SIZE;
         int failures = 0;
+        int attempts = 0;
         byte[] buf = new byte[64 * 1024];
         while (true) {
-            long before = offset;
             try {
                 if (offset == md.size() && md.size() > 0) {
                     return offset;
                 }
+                attempts++;
                 try (Response r = http.getFollowingAll(md.location(), ctx, offset > 0 ? HubHeaders.rangeFrom(offset) : null)) {
                     if (r.code() == 416 || (offset > 0 && r.code() == 200)) {
                         // The server ignored or refused our Range: start over from the first byte.
@@ -346,7 +434,6 @@ final class FileDownload {
                         ch.position(0);
                         verifier.reset();
                         offset = 0;
-                        before = 0;
                         progress.onProgress(ctx.filename(), 0, md.size());
                         if (r.code() == 416) {
                             throw new IOException("HTTP 416 to a Range request");
@@ -358,7 +445,6 @@ final class FileDownload {
                             ch.position(0);
                             verifier.reset();
                             offset = 0;
-                            before = 0;
                             throw new IOException("unexpected Content-Range '" + r.header(HubConstants.HEADER_CONTENT_RANGE) + "'");
                         }
                     } else if (r.code() != 200) {
@@ -378,6 +464,7 @@ final class FileDownload {
                         }
                         verifier.update(buf, 0, n);
                         offset += n;
+                        received += n;
                         progress.onProgress(ctx.filename(), offset, md.size());
                     }
                 }
@@ -389,12 +476,24 @@ final class FileDownload {
                 throw new LocalEntryNotFoundException("Offline mode: cannot download " + HfHubException.where(ctx.repoId(),
                         ctx.filename(), ctx.revision()), e);
             } catch (IOException e) {
-                if (offset > before) {
-                    failures = 0; // progress was made: the budget is per stall, as in huggingface_hub
+                if (HubHttp.isUnreachable(e)) {
+                    throw HubHttp.giveUp(e, ctx, "download the file", attempts);
+                }
+                if (offset > furthest) {
+                    furthest = offset;
+                    failures = 0; // new bytes: the budget is per stall, as in huggingface_hub
                 }
                 failures++;
-                if (failures > http.settings.maxRetries()) {
-                    throw HubHttp.giveUp(e, ctx, "download the file", failures);
+                if (failures > http.settings.maxRetries() && received <= budget
+                        && e instanceof HubHttp.RetryableStatusException) {
+                    throw HubHttp.giveUp(e, ctx, "download the file", attempts);
+                }
+                if (failures > http.settings.maxRetries() || received > budget) {
+                    throw new HubConnectionException("Cannot download " + HfHubException.where(ctx.repoId(), ctx.filename(),
+                            ctx.revision()) + " from " + md.location().host() + ": the transfer failed " + attempts
+                            + " time(s) (" + received + " bytes received for a file of " + md.size() + "; last: "
+                            + HubHttp.describe(e) + ")" + (received > md.size() ? ", and the server does not resume (it ignores Range)" : "")
+                            + "; try again later, or check HF_ENDPOINT", e);
                 }
                 Duration retryAfter = e instanceof HubHttp.RetryableStatusException rs ? rs.retryAfter : null;
                 Duration wait = HubHeaders.backoff(failures, http.settings.baseBackoff(), http.settings.maxBackoff(),

@@ -52,10 +52,19 @@ public final class HubConstants {
     /** Per-commit file listings ({@code trees/<commit>.json}), as huggingface_hub >= 1.22 writes them. */
     public static final String TREES_DIR = "trees";
     public static final int TREE_CACHE_FORMAT_VERSION = 1;
-    /** Suffix of in-progress downloads ({@code blobs/<etag>.<random>.incomplete}). */
+    /**
+     * Suffix of in-progress downloads: {@code blobs/<etag>.incomplete}, huggingface_hub's name, so that a
+     * download interrupted in either client is resumed by the other.
+     */
     public static final String INCOMPLETE_SUFFIX = ".incomplete";
-    /** huggingface_hub's lock folder at the cache root: left alone by this client. */
+    /** huggingface_hub's lock folder at the cache root: {@code .locks/<repo folder>/<etag>.lock}. */
     public static final String LOCKS_DIR = ".locks";
+    public static final String LOCK_SUFFIX = ".lock";
+    /**
+     * Temp files of DPT4J versions before the shared layout ({@code blobs/<etag>.<8 hex>.incomplete}) not
+     * modified for this long are left-overs of a killed process and are deleted.
+     */
+    public static final long STALE_TEMP_FILE_MILLIS = 10 * 60_000;
     public static final String CACHEDIR_TAG = "CACHEDIR.TAG";
     /** Same content huggingface_hub writes (Cache Directory Tagging Standard). */
     public static final String CACHEDIR_TAG_CONTENT = "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -102,6 +111,11 @@ public final class HubConstants {
     /** Maximum relative redirects followed (renamed repos chain at most a few). */
     public static final int MAX_REDIRECTS = 10;
     public static final int DOWNLOAD_CHUNK_SIZE = 1024 * 1024;
+    /**
+     * Bytes one file's download may receive in all its attempts, as a multiple of its size (plus one chunk):
+     * a server that ignores {@code Range} and drops every transfer cannot make a download loop forever.
+     */
+    public static final int MAX_DOWNLOAD_BYTES_FACTOR = 3;
     /** Status codes retried with backoff. */
     public static final Set<Integer> RETRY_STATUS_CODES = Set.of(408, 429, 500, 502, 503, 504);
 

@@ -90,6 +90,16 @@ public final class HubHeaders {
         }
     }
 
+    /** A header value fit for a one-line message: control characters escaped, at most 80 characters. */
+    public static String printable(String value) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < value.length() && sb.length() < 80; i++) {
+            char c = value.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        }
+        return value.length() > 80 ? sb + "..." : sb.toString();
+    }
+
     /** The value of a {@code Range} header that asks for everything from {@code offset} on. */
     public static String rangeFrom(long offset) {
         return "bytes=" + offset + "-";

@@ -2,6 +2,9 @@ package io.dpt4j.hub;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -13,8 +16,8 @@ import okhttp3.Response;
 
 /**
  * The HTTP layer: builds requests with the token only for the Hub's own origin, follows redirects by hand
- * (relative ones keep the token; one to another host:port never gets it), retries connection errors,
- * 408/429/5xx with bounded exponential backoff honouring {@code Retry-After}, and maps error answers to
+ * (relative ones keep the token; one to another host:port never gets it), retries dropped connections and
+ * timeouts (never unknown hosts or refused connections: those fail at once), 408/429/5xx with bounded exponential backoff honouring {@code Retry-After}, and maps error answers to
  * the exception types via {@code X-Error-Code}. In offline mode it refuses to send anything.
  */
 final class HubHttp {
@@ -268,7 +271,7 @@ final class HubHttp {
             } catch (IOException e) {
                 failures++;
                 Duration retryAfter = e instanceof RetryableStatusException rs ? rs.retryAfter : null;
-                if (failures > maxRetries) {
+                if (failures > maxRetries || isUnreachable(e)) {
                     throw giveUp(e, ctx, what, failures);
                 }
                 Duration wait = HubHeaders.backoff(failures, settings.baseBackoff(), settings.maxBackoff(), retryAfter,
@@ -297,6 +300,19 @@ final class HubHttp {
         return new HubConnectionException("Cannot " + what + " for " + HfHubException.where(ctx.repoId(), ctx.filename(),
                 ctx.revision()) + " from " + ctx.endpoint() + " after " + attempts + " attempt(s): " + describe(e)
                 + "; check your connection (or HF_ENDPOINT), or set HF_HUB_OFFLINE=1 to use the cache only", e);
+    }
+
+    /**
+     * True for failures that waiting does not cure: an unknown host (DNS) or a refused connection. Like
+     * huggingface_hub, these are not retried: the caller falls back to the cache at once or fails.
+     */
+    static boolean isUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String describe(IOException e) {

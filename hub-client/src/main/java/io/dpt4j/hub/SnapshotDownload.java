@@ -102,7 +102,7 @@ final class SnapshotDownload {
 
     private static boolean isRetryable(HfHubException e) {
         if (e instanceof HubConnectionException) {
-            return true;
+            return !HubHttp.isUnreachable(e);
         }
         return e instanceof HubHttpException h && HubConstants.RETRY_STATUS_CODES.contains(h.statusCode());
     }

@@ -51,7 +51,7 @@ class FileDownloadTest extends HubTestSupport {
         assertArrayEquals(weights, Files.readAllBytes(st));
         assertArrayEquals(nested, Files.readAllBytes(sub));
         assertEquals(commit, Files.readString(storage.resolve("refs/main")), "40-hex commit, no newline");
-        assertEquals(List.of("CACHEDIR.TAG", "models--org--model"), Files.list(cache).map(p -> p.getFileName().toString()).sorted().toList());
+        assertEquals(List.of(".locks", "CACHEDIR.TAG", "models--org--model"), Files.list(cache).map(p -> p.getFileName().toString()).sorted().toList());
         assertEquals(HubConstants.CACHEDIR_TAG_CONTENT, Files.readString(cache.resolve("CACHEDIR.TAG")));
         assertEquals(List.of(commit), Files.list(storage.resolve("snapshots")).map(p -> p.getFileName().toString()).toList());
         assertEquals(List.of(), incompleteFiles());
@@ -228,7 +228,7 @@ class FileDownloadTest extends HubTestSupport {
         assertArrayEquals(weights, Files.readAllBytes(blobs.resolve(sha)));
         assertEquals(List.of(sha, foreign.getFileName().toString()),
                 Files.list(blobs).map(p -> p.getFileName().toString()).sorted().toList());
-        assertEquals(0, TempFiles.liveCount());
+        assertTrue(Files.isRegularFile(cache.resolve(".locks/models--org--model/" + sha + ".lock")), "huggingface_hub's lock file");
     }
 
     @Test

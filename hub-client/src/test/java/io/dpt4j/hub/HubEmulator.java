@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (302, absolute) to a second "CDN" server on another port that answers Range requests and rejects any
  * Authorization header, {@code /api/models/{repo}/revision/{rev}} and the paginated
  * {@code /api/models/{repo}/tree/{rev}}, X-Error-Code errors, gated/private repos, renamed repos (307,
- * relative), {@code refs/pr/N} and short commits, plus fault injection per file.
+ * relative), {@code refs/pr/N} and short commits, plus fault injection per file (statuses, dropped, stalled,
+ * slow or corrupt bodies, Range ignored, a hostile X-Repo-Commit).
  */
 public final class HubEmulator implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +58,8 @@ public final class HubEmulator implements AutoCloseable {
         boolean ignoreRange;
         /** Sleeps this long before each body byte chunk (slow transfers for concurrency tests). */
         long slowChunkMillis;
+        /** When set, the X-Repo-Commit value sent for this file instead of the commit (a hostile server). */
+        String repoCommitHeader;
     }
 
     public static final class Repo {
@@ -282,7 +285,8 @@ public final class HubEmulator implements AutoCloseable {
             return;
         }
         Map<String, String> h = new LinkedHashMap<>();
-        h.put("X-Repo-Commit", commit);
+        Fault headerFault = faults.get(path);
+        h.put("X-Repo-Commit", headerFault != null && headerFault.repoCommitHeader != null ? headerFault.repoCommitHeader : commit);
         if (isLfs(path, content)) {
             String sha = sha256Hex(content);
             h.put("X-Linked-Etag", "\"" + sha + "\"");
