@@ -503,7 +503,8 @@ public class DPTImageProcessor {
             outH = h + ph[0] + ph[1];
             outW = w + pw[0] + pw[1];
         }
-        float[] out = new float[ch * outH * outW];
+        float[] out = new float[ArraySizes.of("a padded " + outW + "x" + outH + " image (" + SIZE_DIVISOR + " "
+                + sizeDivisor + ")", ch, outH, outW)];
         int plane = outH * outW;
         for (int c = 0; c < ch; c++) {
             float[] t = lut[c];
@@ -571,6 +572,15 @@ public class DPTImageProcessor {
             throw new IllegalArgumentException("height and width must be > 0: resizing " + width + "x" + height
                     + " (width x height) with size " + sizeHeight + "x" + sizeWidth + ", keep_aspect_ratio="
                     + keepAspectRatio + ", ensure_multiple_of=" + ensureMultipleOf + " gives " + hw[1] + "x" + hw[0]);
+        }
+        long pixels = (long) hw[0] * hw[1];
+        long limit = ImageLoader.maxImagePixels();
+        long hardLimit = limit > 0 ? 2 * limit : ArraySizes.MAX_ARRAY_LENGTH / 3;
+        if (pixels > hardLimit) {
+            throw new PreprocessorConfigException("key '" + SIZE + "' (" + sizeNode + "): resizing a " + width + "x" + height
+                    + " image gives " + hw[1] + "x" + hw[0] + " = " + pixels + " pixels, over the limit of " + hardLimit
+                    + " (the decompression-bomb limit, -D" + ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY
+                    + "); expected a size of at most a few thousand pixels per side");
         }
         return hw;
     }
@@ -777,6 +787,12 @@ public class DPTImageProcessor {
                     return true;
                 case IMAGE_STD:
                     imageStd = v.isNull() ? IMAGENET_STANDARD_STD.clone() : doubles(key, v, source);
+                    for (double d : imageStd) {
+                        if (d == 0 || !Double.isFinite(d)) {
+                            // transformers divides by it: every pixel of that channel would be inf or NaN.
+                            throw bad(source, key, "non-zero finite numbers (pixels are divided by them)", v);
+                        }
+                    }
                     return true;
                 case RESAMPLE:
                     resample = v.isNull() ? null : resample(key, v, source);

@@ -8,11 +8,15 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -29,9 +33,77 @@ import javax.imageio.stream.ImageInputStream;
  * are avoided: embedded ICC profiles are stripped before decoding (ImageIO would colour-convert; Pillow
  * does not), and samples are read from the raster rather than through {@code getRGB} (which would
  * gamma-convert grayscale).
+ *
+ * <p>Like Pillow, the size an image declares is checked before its pixels are decoded (decompression
+ * bombs: {@link #maxImagePixels()}), and a truncated file is an error unless
+ * {@value ProcessingConstants#LOAD_TRUNCATED_IMAGES_PROPERTY} is {@code true}.
  */
 public final class ImageLoader {
+    private static final System.Logger LOG = System.getLogger(ImageLoader.class.getName());
+    /** Set by {@link #setMaxImagePixels}; null: the system property or the default. */
+    private static volatile Long maxImagePixelsOverride;
+
     private ImageLoader() {}
+
+    /**
+     * The decompression-bomb limit in pixels (Pillow's {@code Image.MAX_IMAGE_PIXELS}): above it an image
+     * loads with a warning, above twice it loading fails before any pixel is decoded. 0 means no limit.
+     * From {@link #setMaxImagePixels}, else the system property
+     * {@value ProcessingConstants#MAX_IMAGE_PIXELS_PROPERTY}, else {@link ProcessingConstants#MAX_IMAGE_PIXELS}.
+     */
+    public static long maxImagePixels() {
+        Long o = maxImagePixelsOverride;
+        if (o != null) {
+            return o;
+        }
+        String p = System.getProperty(ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY);
+        if (p == null || p.isBlank()) {
+            return ProcessingConstants.MAX_IMAGE_PIXELS;
+        }
+        if (p.strip().equalsIgnoreCase("none")) {
+            return 0;
+        }
+        try {
+            long v = Long.parseLong(p.strip());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("system property " + ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY + "='" + p
+                + "': expected a number of pixels, or 'none' for no limit");
+    }
+
+    /** Sets the decompression-bomb limit for this JVM ({@code null}: back to the property or default; 0: none). */
+    public static void setMaxImagePixels(Long pixels) {
+        if (pixels != null && pixels < 0) {
+            throw new IllegalArgumentException("maxImagePixels must be >= 0 (0 for no limit), got " + pixels);
+        }
+        maxImagePixelsOverride = pixels;
+    }
+
+    /** Pillow's {@code _decompression_bomb_check}, on the size an image's header declares. */
+    static void checkDecompressionBomb(long width, long height, String name) throws ImageLoadException {
+        long limit = maxImagePixels();
+        if (limit <= 0) {
+            return;
+        }
+        long pixels = width * height; // both < 2^31: no overflow
+        if (pixels > 2 * limit) {
+            throw new ImageLoadException(name + ": image size (" + width + "x" + height + " = " + pixels
+                    + " pixels) exceeds limit of " + 2 * limit + " pixels, could be decompression bomb DOS attack"
+                    + " (raise it with -D" + ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY + "=N if the image is trusted)");
+        }
+        if (pixels > limit) {
+            LOG.log(System.Logger.Level.WARNING, name + ": image size (" + pixels + " pixels) exceeds limit of " + limit
+                    + " pixels, could be decompression bomb DOS attack.");
+        }
+    }
+
+    private static boolean loadTruncatedImages() {
+        return Boolean.parseBoolean(System.getProperty(ProcessingConstants.LOAD_TRUNCATED_IMAGES_PROPERTY, "false"));
+    }
 
     /**
      * Loads an image file as RGB.
@@ -87,7 +159,11 @@ public final class ImageLoader {
     private static Uint8Image decodeRgb(byte[] bytes, String name) throws ImageLoadException {
         BufferedImage img = decode(bytes, name);
         int orientation = ExifOrientation.read(bytes);
-        return ExifOrientation.apply(toRgb(img, isPng16Gray(bytes), name), orientation);
+        try {
+            return ExifOrientation.apply(toRgb(img, isPng16Gray(bytes), name), orientation);
+        } catch (IllegalArgumentException e) {
+            throw new ImageLoadException(e.getMessage(), e);
+        }
     }
 
     private static Uint8Image decodeLabels(byte[] bytes, String name) throws ImageLoadException {
@@ -95,7 +171,11 @@ public final class ImageLoader {
         int[] png = ImageFormats.isPng(bytes) ? ImageFormats.pngHeader(bytes) : null;
         // Pillow scales 2- and 4-bit grayscale PNG to 0..255 (mode L) but keeps 1-bit as 0/1 (mode "1").
         boolean scaledGray = png != null && png[1] == 0 && (png[0] == 2 || png[0] == 4);
-        return labels(img, scaledGray, name);
+        try {
+            return labels(img, scaledGray, name);
+        } catch (IllegalArgumentException e) {
+            throw new ImageLoadException(e.getMessage(), e);
+        }
     }
 
     private static boolean isPng16Gray(byte[] bytes) {
@@ -127,9 +207,18 @@ public final class ImageLoader {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                // The size the header declares, read before any pixel is decoded.
+                checkDecompressionBomb(reader.getWidth(0), reader.getHeight(0), name);
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage img = reader.read(0);
                 if (img == null) {
                     throw new ImageLoadException(name + ": cannot decode image: the decoder returned nothing");
+                }
+                if (!loadTruncatedImages() && warnings.stream().anyMatch(ImageLoader::isTruncationWarning)) {
+                    throw new ImageLoadException(name + ": cannot decode image: image file is truncated (set -D"
+                            + ProcessingConstants.LOAD_TRUNCATED_IMAGES_PROPERTY + "=true to accept it, as Pillow's"
+                            + " LOAD_TRUNCATED_IMAGES does)");
                 }
                 return img;
             } finally {
@@ -137,10 +226,18 @@ public final class ImageLoader {
             }
         } catch (ImageLoadException e) {
             throw e;
+        } catch (EOFException e) {
+            throw new ImageLoadException(name + ": cannot decode image: image file is truncated", e);
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ImageLoadException(name + ": cannot decode image: " + why, e);
         }
+    }
+
+    /** libjpeg's warnings for data that ends early (JWRN_JPEG_EOF and a cut entropy segment). */
+    private static boolean isTruncationWarning(String w) {
+        String l = w.toLowerCase(Locale.ROOT);
+        return l.contains("premature end");
     }
 
     private static String hexStart(byte[] b) {
@@ -155,7 +252,7 @@ public final class ImageLoader {
     static Uint8Image toRgb(BufferedImage img, boolean png16Gray, String name) {
         int w = img.getWidth();
         int h = img.getHeight();
-        byte[] rgb = new byte[w * h * 3];
+        byte[] rgb = new byte[ArraySizes.of(name + ": a " + w + "x" + h + " RGB image", w, h, 3)];
         ColorModel cm = img.getColorModel();
         Raster r = img.getRaster();
         if (cm instanceof IndexColorModel) {
@@ -277,7 +374,7 @@ public final class ImageLoader {
         int h = img.getHeight();
         ColorModel cm = img.getColorModel();
         Raster r = img.getRaster();
-        byte[] out = new byte[w * h];
+        byte[] out = new byte[ArraySizes.of(name + ": a " + w + "x" + h + " label map", w, h)];
         int[] row = new int[w];
         if (cm instanceof IndexColorModel && !scaledGray) {
             for (int y = 0; y < h; y++) {

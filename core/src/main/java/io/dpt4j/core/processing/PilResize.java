@@ -143,7 +143,7 @@ public final class PilResize {
 
     private static byte[] horizontal(byte[] src, int width, int channels, int firstRow, int rows, Coefficients c) {
         int outWidth = c.bounds.length / 2;
-        byte[] out = new byte[outWidth * rows * channels];
+        byte[] out = new byte[ArraySizes.of("a resized image", outWidth, rows, channels)];
         IntStream range = IntStream.range(0, rows);
         if ((long) outWidth * rows * c.ksize > PARALLEL_THRESHOLD) {
             range = range.parallel();
@@ -199,7 +199,7 @@ public final class PilResize {
     private static byte[] vertical(byte[] src, int width, int height, int channels, int rowOffset, Coefficients c) {
         int outHeight = c.bounds.length / 2;
         int rowLen = width * channels;
-        byte[] out = new byte[rowLen * outHeight];
+        byte[] out = new byte[ArraySizes.of("a resized image", rowLen, outHeight)];
         IntStream range = IntStream.range(0, outHeight);
         if ((long) rowLen * outHeight * c.ksize > PARALLEL_THRESHOLD) {
             range = range.parallel();
@@ -230,7 +230,7 @@ public final class PilResize {
     private static byte[] nearest(byte[] src, int width, int height, int channels, int outWidth, int outHeight) {
         int[] xs = nearestIndices(width, outWidth);
         int[] ys = nearestIndices(height, outHeight);
-        byte[] out = new byte[outWidth * outHeight * channels];
+        byte[] out = new byte[ArraySizes.of("a resized image", outWidth, outHeight, channels)];
         int o = 0;
         for (int y = 0; y < outHeight; y++) {
             int rowBase = ys[y] * width * channels;

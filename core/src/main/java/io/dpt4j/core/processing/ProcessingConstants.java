@@ -42,6 +42,22 @@ public final class ProcessingConstants {
     /** transformers' {@code IMAGENET_STANDARD_MEAN} / {@code IMAGENET_STANDARD_STD}. */
     public static final double[] IMAGENET_STANDARD_MEAN = {0.5, 0.5, 0.5};
     public static final double[] IMAGENET_STANDARD_STD = {0.5, 0.5, 0.5};
+    /**
+     * Pillow's {@code Image.MAX_IMAGE_PIXELS} (decompression-bomb guard): an image declaring more pixels
+     * loads with a warning, one declaring more than twice as many is refused before its pixels are decoded.
+     */
+    public static final long MAX_IMAGE_PIXELS = 89_478_485L;
+    /**
+     * System property overriding {@link #MAX_IMAGE_PIXELS} (a number of pixels; {@code none} or {@code 0}
+     * turns the guard off, as {@code Image.MAX_IMAGE_PIXELS = None} does).
+     */
+    public static final String MAX_IMAGE_PIXELS_PROPERTY = "dpt4j.maxImagePixels";
+    /**
+     * System property that, when {@code true}, accepts truncated images (the missing part is left as the
+     * decoder fills it), like Pillow's {@code ImageFile.LOAD_TRUNCATED_IMAGES = True}; by default a truncated
+     * image is an error ("image file is truncated"), as in Pillow.
+     */
+    public static final String LOAD_TRUNCATED_IMAGES_PROPERTY = "dpt4j.loadTruncatedImages";
     /** The label that {@code do_reduce_labels} gives background (0) and keeps for ignore (255). */
     public static final int IGNORE_LABEL = 255;
 }
