@@ -98,7 +98,14 @@ public final class AutoModel {
     public static PreTrainedModel<?, ?> fromPretrained(Path dir, LoadOptions options) throws IOException {
         Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
         Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
-        return PreTrainedModel.load(factory(config).create(config), modelDir, options);
+        Factory factory = factory(config);
+        String arch = architectureOf(config);
+        if (arch.equals("DepthAnythingForDepthEstimation")) {
+            PreTrainedModel.checkedAgainstCheckpoint(DepthAnythingConfig.fromPretrained(config), modelDir, options);
+        } else if (arch.startsWith("DPT")) {
+            PreTrainedModel.checkedAgainstCheckpoint(DPTConfig.fromPretrained(config), modelDir, options);
+        }
+        return PreTrainedModel.load(factory.create(config), modelDir, options);
     }
 
     public static PreTrainedModel<?, ?> fromPretrained(String idOrPath, LoadOptions options) throws IOException {

@@ -53,7 +53,7 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     }
 
     public static DPTForDepthEstimation fromPretrained(Path dir, LoadOptions options) throws IOException {
-        return load(new DPTForDepthEstimation(DPTConfig.fromPretrained(dir)), dir, options);
+        return load(new DPTForDepthEstimation(checkedAgainstCheckpoint(DPTConfig.fromPretrained(dir), dir, options)), dir, options);
     }
 
     /** A hub id (e.g. "Intel/dpt-large") or a local directory. */

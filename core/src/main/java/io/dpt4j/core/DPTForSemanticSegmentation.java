@@ -51,7 +51,7 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     }
 
     public static DPTForSemanticSegmentation fromPretrained(Path dir, LoadOptions options) throws IOException {
-        return load(new DPTForSemanticSegmentation(DPTConfig.fromPretrained(dir)), dir, options);
+        return load(new DPTForSemanticSegmentation(checkedAgainstCheckpoint(DPTConfig.fromPretrained(dir), dir, options)), dir, options);
     }
 
     /** A hub id (e.g. "Intel/dpt-large-ade") or a local directory. */

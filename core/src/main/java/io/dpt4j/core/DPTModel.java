@@ -47,6 +47,7 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
         try (io.dpt4j.converters.TensorReader r = io.dpt4j.converters.Checkpoints.open(dir)) {
             hasPooler = r.names().stream().anyMatch(k -> k.equals("pooler.dense.weight") || k.equals("dpt.pooler.dense.weight"));
         }
+        checkedAgainstCheckpoint(config, dir, options);
         return load(new DPTModel(config, hasPooler), dir, options);
     }
 

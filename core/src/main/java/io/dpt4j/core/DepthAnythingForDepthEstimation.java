@@ -43,7 +43,7 @@ public final class DepthAnythingForDepthEstimation extends PreTrainedModel<Depth
     }
 
     public static DepthAnythingForDepthEstimation fromPretrained(Path dir, LoadOptions options) throws IOException {
-        return load(new DepthAnythingForDepthEstimation(DepthAnythingConfig.fromPretrained(dir)), dir, options);
+        return load(new DepthAnythingForDepthEstimation(checkedAgainstCheckpoint(DepthAnythingConfig.fromPretrained(dir), dir, options)), dir, options);
     }
 
     /** A hub id (e.g. "depth-anything/Depth-Anything-V2-Small-hf") or a local directory. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dpt4j.converters.Checkpoints;
 import io.dpt4j.converters.TensorReader;
+import io.dpt4j.core.loading.ConfigCheckpointCheck;
 import io.dpt4j.core.loading.LoadReport;
 import io.dpt4j.core.loading.StateDictLoader;
 import io.dpt4j.core.modeling.ForwardContext;
@@ -11,6 +12,7 @@ import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.outputs.ModelOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -204,6 +206,19 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         return block.namedShapes().entrySet().stream()
                 .filter(e -> ps.get(e.getKey()).getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN)
                 .mapToLong(e -> e.getValue().size()).sum();
+    }
+
+    /**
+     * Checks {@code config} against the checkpoint in {@code dir} before the model is built (layer count,
+     * embedding shapes: see {@link ConfigCheckpointCheck}); returns it.
+     */
+    static <C> C checkedAgainstCheckpoint(C config, Path dir, LoadOptions options) throws IOException {
+        Path configFile = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
+        Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
+        try (TensorReader reader = Checkpoints.open(modelDir)) {
+            ConfigCheckpointCheck.check(config, configFile.toString(), reader, options != null && options.allowMissingKeys);
+        }
+        return config;
     }
 
     static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {

@@ -43,10 +43,12 @@ public final class JsonFields {
         if (v.isIntegralNumber() && v.canConvertToInt()) {
             return v.intValue();
         }
-        if (v.isFloatingPointNumber() && v.doubleValue() == Math.rint(v.doubleValue())) {
+        if (v.isFloatingPointNumber() && v.doubleValue() == Math.rint(v.doubleValue())
+                && Math.abs(v.doubleValue()) <= Integer.MAX_VALUE) {
             return (int) v.doubleValue();
         }
-        throw error(key, "an integer");
+        // The message quotes the value as written (1e30 stays 1.0E30, never a clamped 2147483647).
+        throw error(key, "an integer between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE);
     }
 
     public int positive(String key, int dflt) {
