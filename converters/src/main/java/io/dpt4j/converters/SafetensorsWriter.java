@@ -35,7 +35,7 @@ public final class SafetensorsWriter {
         byte[] header = header(order, metadata);
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path tmp = AtomicFiles.tempSibling(file); // the umask's mode, not createTempFile's 0600
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

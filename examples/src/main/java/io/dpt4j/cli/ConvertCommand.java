@@ -77,6 +77,7 @@ public final class ConvertCommand implements Command {
         if (!format.equals("hf") && !format.equals("djl") && !format.equals("onnx")) {
             throw new CliException("--format: expected hf, djl or onnx, got '" + format + "'");
         }
+        OutputFiles.checkOutputFolder(output);
         Path source = resolveSource(model, a);
         if (Files.exists(output) && !a.has("force")) {
             throw new CliException("--output " + output + " already exists; pass --force to replace it");
@@ -108,7 +109,7 @@ public final class ConvertCommand implements Command {
                 print(CheckpointConverter.convert(source, output, opts));
             }
         } catch (CheckpointException e) {
-            throw new CliException(e.getMessage(), 1);
+            throw new CliException(e.getMessage(), Failures.INPUT_ERROR); // the source cannot be read
         } catch (IOException e) {
             throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage(), 1);
         }

@@ -3,10 +3,12 @@ package io.dpt4j.cli;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.pipelines.DepthEstimationPipeline;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** {@code ./dpt depth}: depth maps for images (grayscale PNG, colour PNG, raw float .npy). */
 public final class DepthCommand implements Command {
@@ -28,7 +30,8 @@ public final class DepthCommand implements Command {
             "  NAME_depth_color.png  the same depth in the inferno colour map (bright = near for relative models)",
             "  NAME_depth.npy        the raw float32 depth [height, width] at the image's size:",
             "                        python -c \"import numpy; d = numpy.load('NAME_depth.npy')\"",
-            "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
+            "Images that cannot be read are reported and skipped (none of their files is written); the exit",
+            "code is 2 if a bad image was skipped, 1 if anything else failed.",
             EngineArg.HELP,
             HubArgs.HELP);
 
@@ -38,12 +41,12 @@ public final class DepthCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt depth --help");
         }
         Path out = Path.of(a.require("output"));
-        Files.createDirectories(out);
+        OutputFiles.checkOutputFolder(out);
         Path dir = HubArgs.resolveModel(a);
         DptEngine.setNumThreads(a.getInt("threads", 0));
         List<Path> images = new ArrayList<>();
@@ -51,8 +54,9 @@ public final class DepthCommand implements Command {
             images.add(Path.of(s));
         }
         OutputFiles files = new OutputFiles();
-        int[] failed = {0};
+        ExitStatus status = new ExitStatus();
         try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
+            Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int n = images.size();
             p.predict(images, (i, r) -> {
                 try {
@@ -60,27 +64,44 @@ public final class DepthCommand implements Command {
                     write(r, out, stem);
                     System.err.printf("[%d/%d] %s -> %s_depth.png, %s_depth_color.png, %s_depth.npy%n", i + 1, n, images.get(i),
                             stem, stem, stem);
-                } catch (java.io.IOException e) {
-                    failed[0]++;
-                    System.err.printf("[%d/%d] %s: cannot write results: %s%n", i + 1, n, images.get(i), e.getMessage());
+                } catch (IOException | RuntimeException e) {
+                    status.failed(new IOException(e.getMessage(), e));
+                    System.err.printf("[%d/%d] %s: cannot write results: %s%n", i + 1, n, images.get(i), Failures.message(e));
                 }
             }, (i, e) -> {
-                failed[0]++;
-                System.err.printf("[%d/%d] %s: skipped: %s%n", i + 1, n, images.get(i), firstLine(e));
+                status.failed(e);
+                System.err.printf("[%d/%d] %s: skipped: %s%n", i + 1, n, images.get(i), Failures.message(e));
             });
         }
         System.out.println(out);
-        return failed[0] == 0 ? 0 : 1;
+        return status.code();
     }
 
-    static String firstLine(Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.lines().findFirst().orElse(m);
+    /** The exit code of a run over several images: 0, 2 when bad input was skipped, 1 when anything else failed. */
+    static final class ExitStatus {
+        private boolean input;
+        private boolean other;
+
+        void failed(Throwable e) {
+            if (Failures.isInputError(e)) {
+                input = true;
+            } else {
+                other = true;
+            }
+        }
+
+        int code() {
+            return other ? Failures.OTHER_ERROR : input ? Failures.INPUT_ERROR : 0;
+        }
     }
 
-    static void write(DepthEstimationResult r, Path out, String stem) throws java.io.IOException {
-        OutputFiles.png(r.depth(), out.resolve(stem + "_depth.png"));
-        OutputFiles.png(r.coloredDepth(), out.resolve(stem + "_depth_color.png"));
-        OutputFiles.npy(r.predictedDepth().data(), r.predictedDepth().shape(), out.resolve(stem + "_depth.npy"));
+    /** All three files of one image, or none of them. */
+    static void write(DepthEstimationResult r, Path out, String stem) throws IOException {
+        try (OutputFiles.Group g = new OutputFiles.Group()) {
+            g.add(out.resolve(stem + "_depth.png"), OutputFiles.png(r.depth()));
+            g.add(out.resolve(stem + "_depth_color.png"), OutputFiles.png(r.coloredDepth()));
+            g.add(out.resolve(stem + "_depth.npy"), OutputFiles.npy(r.predictedDepth().data(), r.predictedDepth().shape()));
+            g.commit();
+        }
     }
 }

@@ -64,6 +64,7 @@ public final class ForwardCommand implements Command {
         }
         Path inputs = a.existingPath("inputs");
         Path output = Path.of(a.require("output"));
+        OutputFiles.checkOutputFile(output);
         Path modelDir = HubArgs.resolveModel(a);
         DptEngine.setNumThreads(a.getInt("threads", 0));
         ForwardOptions fo = ForwardOptions.defaults()

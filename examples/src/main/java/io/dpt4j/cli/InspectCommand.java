@@ -57,6 +57,9 @@ public final class InspectCommand implements Command {
             throw new CliException("expected exactly one PATH; run ./dpt inspect --help");
         }
         Path path = Path.of(a.positionals().get(0));
+        if (a.has("dump")) {
+            OutputFiles.checkOutputFile(Path.of(a.get("dump")));
+        }
         try (TensorReader r = Checkpoints.open(path)) {
             long bytes = 0;
             long params = 0;

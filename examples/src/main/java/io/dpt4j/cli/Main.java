@@ -50,17 +50,14 @@ public final class Main {
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
         try {
             return c.run(rest);
-        } catch (CliException e) {
-            System.err.println("dpt " + c.name() + ": " + e.getMessage());
-            return e.exitCode();
         } catch (Exception | Error e) {
+            Throwable t = Failures.unwrap(e);
             if (System.getenv("DPT_DEBUG") != null) {
                 e.printStackTrace();
             }
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            System.err.println("dpt " + c.name() + ": " + msg.lines().findFirst().orElse(msg)
-                    + " (" + e.getClass().getSimpleName() + "; set DPT_DEBUG=1 for the stack trace)");
-            return 1;
+            String hint = Failures.speaksForItself(t) ? "" : "; set DPT_DEBUG=1 for the stack trace";
+            System.err.println("dpt " + c.name() + ": " + Failures.message(t) + hint);
+            return Failures.exitCode(t);
         }
     }
 }

@@ -62,6 +62,7 @@ public final class PreprocessCommand implements Command {
         Args args = Args.parse(name(), argv, Set.of("config", "set", "output", "segmentation-map"), Set.of());
         Path config = args.existingPath("config");
         Path output = Path.of(args.require("output"));
+        OutputFiles.checkOutputFile(output);
         List<String> images = args.positionals();
         if (images.isEmpty()) {
             throw new CliException("no IMAGE given; pass one or more image files after the options");
@@ -118,6 +119,9 @@ public final class PreprocessCommand implements Command {
 
     private static Path existing(String s, String what) {
         Path p = Path.of(s);
+        if (Files.isDirectory(p)) {
+            throw new CliException(what + " " + p + " is a folder; pass image files (e.g. " + p.resolve("*.jpg") + ")");
+        }
         if (!Files.isRegularFile(p)) {
             throw new CliException(what + ": no such file: " + p);
         }

@@ -46,6 +46,7 @@ public final class RandomCheckpointCommand implements Command {
         Args a = Args.parse(name(), argv, Set.of("config", "output", "seed"), Set.of("force"));
         Path config = a.existingPath("config");
         Path out = Path.of(a.require("output"));
+        OutputFiles.checkOutputFolder(out);
         if (Files.exists(out) && !a.has("force")) {
             throw new CliException(out + " exists; pass --force to replace it");
         }

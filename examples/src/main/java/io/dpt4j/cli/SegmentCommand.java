@@ -8,6 +8,8 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /** {@code ./dpt segment}: semantic segmentation (label map PNG, colour overlay, labels with pixel share). */
 public final class SegmentCommand implements Command {
@@ -28,7 +30,8 @@ public final class SegmentCommand implements Command {
             "  NAME_labels.png    class id per pixel (8-bit grayscale; 16-bit when there are more than 256 classes)",
             "  NAME_overlay.png   the segmentation palette blended over the photo",
             "  NAME_labels.tsv    label id, label, pixel share for each class present (also printed)",
-            "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
+            "Images that cannot be read are reported and skipped (none of their files is written); the exit",
+            "code is 2 if a bad image was skipped, 1 if anything else failed.",
             EngineArg.HELP,
             HubArgs.HELP);
 
@@ -38,43 +41,49 @@ public final class SegmentCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt segment --help");
         }
         Path out = Path.of(a.require("output"));
-        Files.createDirectories(out);
+        OutputFiles.checkOutputFolder(out);
         Path dir = HubArgs.resolveModel(a);
         DptEngine.setNumThreads(a.getInt("threads", 0));
         OutputFiles files = new OutputFiles();
-        int failed = 0;
+        DepthCommand.ExitStatus status = new DepthCommand.ExitStatus();
         List<String> images = a.positionals();
         try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
+            Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int numLabels = p.model().getConfig().numLabels();
             for (int i = 0; i < images.size(); i++) {
                 Path img = Path.of(images.get(i));
                 try {
                     SegmentationResult r = p.predict(img);
                     String stem = files.stem(img);
-                    OutputFiles.png(labelImage(r, numLabels), out.resolve(stem + "_labels.png"));
-                    OutputFiles.png(r.overlay(), out.resolve(stem + "_overlay.png"));
                     StringBuilder tsv = new StringBuilder("label_id\tlabel\tpixel_share\n");
-                    System.out.printf("%s:%n", img);
+                    StringBuilder shown = new StringBuilder(img + ":\n");
                     for (Segment s : r.segments()) {
                         tsv.append(s.labelId()).append('\t').append(s.label()).append('\t')
-                                .append(String.format(java.util.Locale.ROOT, "%.6f", s.pixelShare())).append('\n');
-                        System.out.printf("  %-24s %8s%n", s.label(), OutputFiles.pct(s.pixelShare()));
+                                .append(String.format(Locale.ROOT, "%.6f", s.pixelShare())).append('\n');
+                        shown.append(String.format("  %-24s %8s%n", s.label(), OutputFiles.pct(s.pixelShare())));
                     }
-                    OutputFiles.text(tsv.toString(), out.resolve(stem + "_labels.tsv"));
+                    // All three files of the image, or none of them.
+                    try (OutputFiles.Group g = new OutputFiles.Group()) {
+                        g.add(out.resolve(stem + "_labels.png"), OutputFiles.png(labelImage(r, numLabels)));
+                        g.add(out.resolve(stem + "_overlay.png"), OutputFiles.png(r.overlay()));
+                        g.add(out.resolve(stem + "_labels.tsv"), OutputFiles.text(tsv.toString()));
+                        g.commit();
+                    }
+                    System.out.print(shown);
                     System.err.printf("[%d/%d] %s -> %s_labels.png, %s_overlay.png, %s_labels.tsv%n", i + 1, images.size(), img,
                             stem, stem, stem);
                 } catch (Exception e) {
-                    failed++;
-                    System.err.printf("[%d/%d] %s: skipped: %s%n", i + 1, images.size(), img, DepthCommand.firstLine(e));
+                    status.failed(e);
+                    System.err.printf("[%d/%d] %s: skipped: %s%n", i + 1, images.size(), img, Failures.message(e));
                 }
             }
         }
-        return failed == 0 ? 0 : 1;
+        return status.code();
     }
 
     static BufferedImage labelImage(SegmentationResult r, int numLabels) {

@@ -26,7 +26,7 @@ class PipelineCommandsTest {
         Path out = tmp.resolve("out");
         CliTestSupport.Result r = CliTestSupport.run("depth", "--model", DEPTH.toString(), "--output", out.toString(),
                 PHOTO.toString(), bad.toString(), PHOTO.toString());
-        assertEquals(1, r.exitCode(), r.err());
+        assertEquals(2, r.exitCode(), "a bad image is an input error: " + r.err());
         assertTrue(r.err().contains("[2/3]") && r.err().contains("bad.jpg: skipped"), r.err());
         for (String stem : new String[] {"chelsea", "chelsea-2"}) {
             BufferedImage gray = ImageIO.read(out.resolve(stem + "_depth.png").toFile());
