@@ -120,6 +120,22 @@ class HubFaultsTest extends HubTestSupport {
         assertFalse(e.getMessage().contains("\n"));
     }
 
+    /** What every command does with --model ID: with the model cached and the Hub refused, no wait and no retry. */
+    @Test
+    void aCachedModelResolvesAtOnceWhenTheHubIsDown() throws Exception {
+        seed();
+        Path dir = hub().resolveModelDir(REPO, opts());
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        Map<String, String> down = new HashMap<>(env);
+        down.put(HubConstants.ENV_HF_ENDPOINT, "http://127.0.0.1:" + closedPort);
+        sleeps.clear();
+        assertEquals(dir, hub(down).resolveModelDir(REPO, opts()));
+        assertEquals(List.of(), sleeps, "no retry, no backoff");
+    }
+
     /** An unresolvable host: no retries either (huggingface_hub falls back at once on connection errors). */
     @Test
     void unknownHostFailsAtOnce() throws Exception {
