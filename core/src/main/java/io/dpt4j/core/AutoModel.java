@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.config.DepthAnythingConfig;
+import io.dpt4j.core.loading.ConfigCheckpointCheck;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,24 @@ public final class AutoModel {
      */
     public static PreTrainedModel<?, ?> fromConfig(Path dirOrConfigFile) throws IOException {
         Path config = Files.isDirectory(dirOrConfigFile) ? dirOrConfigFile.resolve("config.json") : dirOrConfigFile;
-        return factory(config).create(config);
+        Factory factory = factory(config);
+        Object parsed = parsedConfig(config);
+        if (parsed != null) {
+            ConfigCheckpointCheck.checkBuildable(parsed, config.toString());
+        }
+        return factory.create(config);
+    }
+
+    /** The config of a built-in architecture (for the checks made before building), or null for others. */
+    private static Object parsedConfig(Path config) throws IOException {
+        String arch = architectureOf(config);
+        if (arch.equals("DepthAnythingForDepthEstimation")) {
+            return DepthAnythingConfig.fromPretrained(config);
+        }
+        if (arch.equals("DPTModel") || arch.equals("DPTForDepthEstimation") || arch.equals("DPTForSemanticSegmentation")) {
+            return DPTConfig.fromPretrained(config);
+        }
+        return null;
     }
 
     private static Factory factory(Path config) throws IOException {
@@ -99,11 +117,9 @@ public final class AutoModel {
         Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
         Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
         Factory factory = factory(config);
-        String arch = architectureOf(config);
-        if (arch.equals("DepthAnythingForDepthEstimation")) {
-            PreTrainedModel.checkedAgainstCheckpoint(DepthAnythingConfig.fromPretrained(config), modelDir, options);
-        } else if (arch.startsWith("DPT")) {
-            PreTrainedModel.checkedAgainstCheckpoint(DPTConfig.fromPretrained(config), modelDir, options);
+        Object parsed = parsedConfig(config);
+        if (parsed != null) {
+            PreTrainedModel.checkedAgainstCheckpoint(parsed, modelDir, options);
         }
         return PreTrainedModel.load(factory.create(config), modelDir, options);
     }

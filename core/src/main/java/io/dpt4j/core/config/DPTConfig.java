@@ -184,12 +184,6 @@ public final class DPTConfig {
         boolean swin = backboneConfig != null && backboneConfig.modelType().equals("swinv2");
         validateNeck(f, neckHiddenSizes, reassembleFactors, !swin, headInIndex);
         if (backboneConfig == null || isHybrid) {
-            validateNeckStages(f, neckHiddenSizes, backboneOutIndices.size(), "\"backbone_out_indices\" " + backboneOutIndices);
-        } else {
-            validateNeckStages(f, neckHiddenSizes, backboneConfig.outFeatures().size(),
-                    "the backbone_config's \"out_features\" " + backboneConfig.outFeatures());
-        }
-        if (backboneConfig == null || isHybrid) {
             for (int i : backboneOutIndices) {
                 if (i < 0 || i >= numHiddenLayers) {
                     throw f.error("backbone_out_indices", "layer indices in 0.." + (numHiddenLayers - 1));
@@ -229,23 +223,6 @@ public final class DPTConfig {
         }
         if (headInIndex < -n || headInIndex >= n) {
             throw f.error("head_in_index", "an index into the " + n + " neck stages (-" + n + " .. " + (n - 1) + ")");
-        }
-    }
-
-    /**
-     * transformers' neck takes one hidden state per entry of neck_hidden_sizes ("The number of hidden
-     * states should be equal to the number of neck hidden sizes"): the backbone must select that many.
-     */
-    static void validateNeckStages(JsonFields f, List<Integer> neckHiddenSizes, int selected, String selectedBy) {
-        if (selected > 0 && neckHiddenSizes.size() != selected) {
-            throw new ConfigException(f.where() + ": \"neck_hidden_sizes\" " + neckHiddenSizes + " has " + neckHiddenSizes.size()
-                    + " entries but " + selectedBy + " selects " + selected + " hidden states; expected one neck size per"
-                    + " selected hidden state (" + selected + " entries)");
-        }
-        for (int c : neckHiddenSizes) {
-            if (c <= 0) {
-                throw f.error("neck_hidden_sizes", "positive integers");
-            }
         }
     }
 

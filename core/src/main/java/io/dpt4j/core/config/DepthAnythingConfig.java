@@ -82,8 +82,6 @@ public final class DepthAnythingConfig {
 
     private void validate(JsonFields f) {
         DPTConfig.validateNeck(f, neckHiddenSizes, reassembleFactors, true, headInIndex);
-        DPTConfig.validateNeckStages(f, neckHiddenSizes, backboneConfig.outFeatures().size(),
-                "the backbone_config's \"out_features\" " + backboneConfig.outFeatures());
         if (!backboneConfig.returnsTokenSequences()) {
             throw new ConfigException(where + ": Depth Anything's neck needs token sequences from the backbone, but the "
                     + backboneConfig.modelType() + " backbone_config returns image maps"

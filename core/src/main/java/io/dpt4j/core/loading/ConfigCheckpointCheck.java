@@ -41,6 +41,7 @@ public final class ConfigCheckpointCheck {
      * @throws IOException when the checkpoint's header cannot be read
      */
     public static void check(Object config, String where, TensorReader reader, boolean allowMissing) throws IOException {
+        checkBuildable(config, where);
         List<String> names = reader.names();
         List<Layers> layers = new ArrayList<>();
         List<Shape> shapes = new ArrayList<>();
@@ -99,6 +100,46 @@ public final class ConfigCheckpointCheck {
                                 + Arrays.toString(got) + "; is config.json the one that belongs to these weights?");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * What transformers only finds in the forward pass ("The number of hidden states should be equal to
+     * the number of neck hidden sizes"), checked before the model is built: the neck takes one hidden state
+     * per entry of {@code neck_hidden_sizes}, so the backbone must select exactly that many. (Config parsing
+     * itself accepts such a config, as transformers' does.)
+     *
+     * @throws ConfigException naming both keys and the expected length
+     */
+    public static void checkBuildable(Object config, String where) {
+        List<Integer> neck;
+        int selected;
+        String selectedBy;
+        if (config instanceof DPTConfig c) {
+            neck = c.neckHiddenSizes;
+            if (c.backboneConfig == null || c.isHybrid) {
+                selected = c.backboneOutIndices.size();
+                selectedBy = "\"backbone_out_indices\" " + c.backboneOutIndices;
+            } else {
+                selected = c.backboneConfig.outFeatures().size();
+                selectedBy = "the backbone_config's \"out_features\" " + c.backboneConfig.outFeatures();
+            }
+        } else if (config instanceof DepthAnythingConfig c) {
+            neck = c.neckHiddenSizes;
+            selected = c.backboneConfig.outFeatures().size();
+            selectedBy = "the backbone_config's \"out_features\" " + c.backboneConfig.outFeatures();
+        } else {
+            return;
+        }
+        if (selected > 0 && neck.size() != selected) {
+            throw new ConfigException(where + ": \"neck_hidden_sizes\" " + neck + " has " + neck.size() + " entries but "
+                    + selectedBy + " selects " + selected + " hidden states; expected one neck size per selected hidden"
+                    + " state (" + selected + " entries)");
+        }
+        for (int n : neck) {
+            if (n <= 0) {
+                throw new ConfigException(where + ": \"neck_hidden_sizes\" " + neck + " must hold positive integers");
             }
         }
     }
