@@ -3,10 +3,12 @@ package io.dpt4j.cli;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.pipelines.DepthEstimationPipeline;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** {@code ./dpt depth}: depth maps for images (grayscale PNG, colour PNG, raw float .npy). */
 public final class DepthCommand implements Command {
@@ -38,7 +40,7 @@ public final class DepthCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt depth --help");
         }
@@ -60,7 +62,7 @@ public final class DepthCommand implements Command {
                     write(r, out, stem);
                     System.err.printf("[%d/%d] %s -> %s_depth.png, %s_depth_color.png, %s_depth.npy%n", i + 1, n, images.get(i),
                             stem, stem, stem);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     failed[0]++;
                     System.err.printf("[%d/%d] %s: cannot write results: %s%n", i + 1, n, images.get(i), e.getMessage());
                 }
@@ -78,7 +80,7 @@ public final class DepthCommand implements Command {
         return m.lines().findFirst().orElse(m);
     }
 
-    static void write(DepthEstimationResult r, Path out, String stem) throws java.io.IOException {
+    static void write(DepthEstimationResult r, Path out, String stem) throws IOException {
         OutputFiles.png(r.depth(), out.resolve(stem + "_depth.png"));
         OutputFiles.png(r.coloredDepth(), out.resolve(stem + "_depth_color.png"));
         OutputFiles.npy(r.predictedDepth().data(), r.predictedDepth().shape(), out.resolve(stem + "_depth.npy"));

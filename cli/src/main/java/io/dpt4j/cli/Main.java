@@ -54,7 +54,7 @@ public final class Main {
             System.err.println("dpt " + c.name() + ": " + e.getMessage());
             return e.exitCode();
         } catch (Exception | Error e) {
-            if (System.getenv("DPT_DEBUG") != null) {
+            if (System.getenv(CliConstants.ENV_DEBUG) != null) {
                 e.printStackTrace();
             }
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

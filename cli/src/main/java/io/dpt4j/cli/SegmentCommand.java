@@ -8,6 +8,8 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /** {@code ./dpt segment}: semantic segmentation (label map PNG, colour overlay, labels with pixel share). */
 public final class SegmentCommand implements Command {
@@ -38,7 +40,7 @@ public final class SegmentCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt segment --help");
         }
@@ -62,7 +64,7 @@ public final class SegmentCommand implements Command {
                     System.out.printf("%s:%n", img);
                     for (Segment s : r.segments()) {
                         tsv.append(s.labelId()).append('\t').append(s.label()).append('\t')
-                                .append(String.format(java.util.Locale.ROOT, "%.6f", s.pixelShare())).append('\n');
+                                .append(String.format(Locale.ROOT, "%.6f", s.pixelShare())).append('\n');
                         System.out.printf("  %-24s %8s%n", s.label(), OutputFiles.pct(s.pixelShare()));
                     }
                     OutputFiles.text(tsv.toString(), out.resolve(stem + "_labels.tsv"));

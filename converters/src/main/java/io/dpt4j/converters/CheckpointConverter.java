@@ -228,7 +228,7 @@ public final class CheckpointConverter {
         Path config = srcDir.resolve(ConverterConstants.CONFIG);
         if (Files.isRegularFile(config)) {
             byte[] bytes = Files.readAllBytes(config);
-            JsonSupport.parse(config, bytes, "config.json");
+            JsonSupport.parse(config, bytes, ConverterConstants.CONFIG);
             String text = new String(bytes, StandardCharsets.UTF_8);
             if (dtype != null) {
                 text = setDtype(text, dtype.torchName());
@@ -237,7 +237,7 @@ public final class CheckpointConverter {
         }
         Path pre = srcDir.resolve(ConverterConstants.PREPROCESSOR_CONFIG);
         if (Files.isRegularFile(pre)) {
-            JsonSupport.parse(pre, Files.readAllBytes(pre), "preprocessor_config.json");
+            JsonSupport.parse(pre, Files.readAllBytes(pre), ConverterConstants.PREPROCESSOR_CONFIG);
             Files.copy(pre, dstDir.resolve(ConverterConstants.PREPROCESSOR_CONFIG));
         }
     }

@@ -1,8 +1,9 @@
 package io.dpt4j.converters;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +41,7 @@ final class JsonSupport {
         }
         try {
             return STRICT.readTree(text);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             String m = e.getOriginalMessage();
             throw new CheckpointException(file, null, what + " is not well-formed JSON: " + m
                     + (e.getLocation() != null ? " (at char " + e.getLocation().getCharOffset() + ")" : ""));

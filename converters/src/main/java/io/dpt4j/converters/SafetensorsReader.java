@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,7 +152,7 @@ public final class SafetensorsReader implements TensorReader {
                     + " bytes after the header (expected the tensors to cover the data exactly)");
         }
         Region[] regions = planRegions(list, dataStart, fileSize, regionBytes);
-        Map<String, Entry> byName = new java.util.HashMap<>();
+        Map<String, Entry> byName = new HashMap<>();
         int r = 0;
         for (Entry e : list) {
             if (e.start == e.end) { // zero-size tensors need no map

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -142,7 +143,7 @@ public final class ShardedReader implements TensorReader {
         Path p;
         try {
             p = dir.resolve(shard).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             throw new CheckpointException(index, null, "shard name '" + shard + "' is not a valid path");
         }
         if (!p.startsWith(dir.normalize()) || p.equals(dir.normalize())) {

@@ -8,6 +8,7 @@ import io.dpt4j.converters.Unpickler.Tuple;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,7 +108,7 @@ public final class TorchBinReader implements TensorReader {
             }
             byte[] raw = new byte[b.remaining()];
             b.duplicate().get(raw);
-            String s = new String(raw, java.nio.charset.StandardCharsets.US_ASCII).trim();
+            String s = new String(raw, StandardCharsets.US_ASCII).trim();
             if (s.equals("big")) {
                 order = ByteOrder.BIG_ENDIAN;
             } else if (!s.equals("little")) {

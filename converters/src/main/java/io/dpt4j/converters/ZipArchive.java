@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
 
 /**
@@ -30,7 +32,7 @@ final class ZipArchive {
 
     private final MappedFile file;
     private final Map<String, Entry> entries;
-    private final java.util.Set<String> crcChecked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> crcChecked = ConcurrentHashMap.newKeySet();
 
     private ZipArchive(MappedFile file, Map<String, Entry> entries) {
         this.file = file;

@@ -1,5 +1,7 @@
 package io.dpt4j.core;
 
+import java.nio.file.Path;
+
 /**
  * Options of {@code fromPretrained}. Hub options (revision, token, cache dir, local-files-only) apply
  * when the model is given as a hub id.
@@ -8,7 +10,7 @@ public final class LoadOptions {
     boolean allowMissingKeys;
     String revision;
     String token;
-    java.nio.file.Path cacheDir;
+    Path cacheDir;
     boolean localFilesOnly;
     boolean forceDownload;
     ExecutionEngine engine;
@@ -33,7 +35,7 @@ public final class LoadOptions {
         return this;
     }
 
-    public LoadOptions cacheDir(java.nio.file.Path cacheDir) {
+    public LoadOptions cacheDir(Path cacheDir) {
         this.cacheDir = cacheDir;
         return this;
     }
@@ -70,7 +72,7 @@ public final class LoadOptions {
         return token;
     }
 
-    public java.nio.file.Path cacheDir() {
+    public Path cacheDir() {
         return cacheDir;
     }
 

@@ -1,6 +1,7 @@
 package io.dpt4j.hub;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -28,7 +29,7 @@ final class TempFiles {
             LIVE.add(p);
             try {
                 return Files.createFile(p);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 LIVE.remove(p);
             } catch (IOException e) {
                 LIVE.remove(p);

@@ -1,10 +1,12 @@
 package io.dpt4j.core.djl;
 
 import ai.djl.repository.zoo.Criteria;
+import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.LoadOptions;
+import io.dpt4j.core.ModelFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -32,10 +34,10 @@ public final class DptCriteria {
     public static <I, O> Criteria.Builder<I, O> builder(Class<I> input, Class<O> output, String idOrPath, LoadOptions options)
             throws IOException {
         DptEngine.get();
-        Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
+        Path dir = ModelFiles.resolve(idOrPath, options);
         if (DjlModelFormat.isDjlFormat(dir)) {
             // DJL's format: rebuild the graph from config.json, DJL reads the .params file into it.
-            PreTrainedModelBlock block = new PreTrainedModelBlock(io.dpt4j.core.AutoModel.fromConfig(dir.resolve("config.json")));
+            PreTrainedModelBlock block = new PreTrainedModelBlock(AutoModel.fromConfig(dir.resolve(CoreConstants.CONFIG_FILE)));
             return Criteria.builder()
                     .setTypes(input, output)
                     .optEngine(DptEngine.ENGINE)

@@ -12,7 +12,9 @@ import io.dpt4j.core.DPTForSemanticSegmentation;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
+import io.dpt4j.core.pipelines.Pipelines;
 import io.dpt4j.core.processing.DPTImageProcessor;
+import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.util.Map;
@@ -59,7 +61,7 @@ public final class DptTranslatorFactory implements TranslatorFactory {
             model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(m), m);
             DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
             // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
-            m.setEngine(io.dpt4j.core.pipelines.Pipelines.defaultEngine(processor));
+            m.setEngine(Pipelines.defaultEngine(processor));
             if (output == CategoryMask.class) {
                 if (!(m instanceof DPTForSemanticSegmentation)) {
                     throw new IllegalArgumentException(dir + " holds a " + m.getClass().getSimpleName() + "; CategoryMask needs a segmentation model");
@@ -70,7 +72,7 @@ public final class DptTranslatorFactory implements TranslatorFactory {
                 throw new IllegalArgumentException(dir + " holds a segmentation model; ask for CategoryMask");
             }
             return (Translator<I, O>) new DepthEstimationTranslator(processor);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new TranslateException("cannot load the DPT model from " + dir + ": " + e.getMessage(), e);
         }
     }

@@ -1,14 +1,19 @@
 package io.dpt4j.core.djl;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import io.dpt4j.core.outputs.ModelOutput;
 import io.dpt4j.core.outputs.SemanticSegmenterOutput;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
 
 /**
  * The DJL {@code Block} a {@code Predictor} runs: it holds a loaded DPT4J model (set by the translator
@@ -33,24 +38,24 @@ public final class PreTrainedModelBlock extends AbstractBlock {
         addChildBlock("model", model.block());
         // Any batch of images; the spatial size is the model's to check.
         inputShapes = new Shape[] {new Shape(-1, 3, -1, -1)};
-        inputNames = java.util.List.of("pixel_values");
+        inputNames = List.of("pixel_values");
     }
 
     /** Initialised when it holds a model whose every weight is loaded. */
     @Override
     public boolean isInitialized() {
-        return model != null && getParameters().values().stream().allMatch(ai.djl.nn.Parameter::isInitialized);
+        return model != null && getParameters().values().stream().allMatch(Parameter::isInitialized);
     }
 
     @Override
-    protected void saveMetadata(java.io.DataOutputStream os) {
+    protected void saveMetadata(DataOutputStream os) {
         // the wrapped model's config.json travels beside the parameter file
     }
 
     @Override
-    protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
+    protected void loadMetadata(byte loadVersion, DataInputStream is) throws MalformedModelException {
         if (loadVersion != version) {
-            throw new ai.djl.MalformedModelException("unsupported DPT4J block format version " + loadVersion);
+            throw new MalformedModelException("unsupported DPT4J block format version " + loadVersion);
         }
     }
 

@@ -1,12 +1,36 @@
-package io.dpt4j.core.processing;
+package io.dpt4j.core;
 
+import io.dpt4j.converters.ConverterConstants;
+import io.dpt4j.core.processing.PilResampling;
 import java.util.List;
 
-/** Keys and defaults of {@code preprocessor_config.json}, as transformers' DPTImageProcessor names them. */
-public final class ProcessingConstants {
-    private ProcessingConstants() {}
+/**
+ * Every file name, environment variable, key and default of the core module, in one place (like
+ * huggingface_hub's {@code constants.py}). File names shared with the checkpoint readers and the hub
+ * client come from {@link ConverterConstants} (which takes them from the hub client's constants).
+ */
+public final class CoreConstants {
+    private CoreConstants() {}
 
-    public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
+    // ---- files of a model directory ----
+
+    /** transformers' {@code CONFIG_NAME}. */
+    public static final String CONFIG_FILE = ConverterConstants.CONFIG;
+    /** transformers' {@code IMAGE_PROCESSOR_NAME} / {@code FEATURE_EXTRACTOR_NAME}. */
+    public static final String PREPROCESSOR_CONFIG_FILE = ConverterConstants.PREPROCESSOR_CONFIG;
+    /** transformers' {@code SAFE_WEIGHTS_NAME}. */
+    public static final String SAFETENSORS_WEIGHTS_FILE = ConverterConstants.SAFETENSORS_WEIGHTS;
+    /** DJL's model-directory descriptor ({@code engine=...}, {@code translatorFactory=...}). */
+    public static final String DJL_SERVING_PROPERTIES = "serving.properties";
+
+    // ---- environment and system properties ----
+
+    /** Set to any value to make ONNX Runtime write a per-node JSON profile per session into that folder. */
+    public static final String ENV_ORT_PROFILE = "DPT4J_ORT_PROFILE";
+    /** DJL's switch that keeps it from downloading native libraries (the natives come from Maven). */
+    public static final String PROP_DJL_OFFLINE = "ai.djl.offline";
+
+    // ---- keys and defaults of preprocessor_config.json, as transformers' DPTImageProcessor names them ----
 
     public static final String DO_RESIZE = "do_resize";
     public static final String SIZE = "size";
