@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -146,7 +147,7 @@ final class Unpickler {
     }
 
     CheckpointException error(String problem) {
-        return CheckpointException.entry(file, entry, problem + " (pickle byte " + opStart + ")");
+        return CheckpointException.entry(Kind.INVALID_PICKLE, file, entry, problem + " (pickle byte " + opStart + ")");
     }
 
     private UnsafePickleException refuse(String offending, String what) {
