@@ -23,6 +23,17 @@ public final class CoreConstants {
     /** DJL's model-directory descriptor ({@code engine=...}, {@code translatorFactory=...}). */
     public static final String DJL_SERVING_PROPERTIES = "serving.properties";
 
+    // ---- argument names (LoadOptions.fromArguments: DJL Criteria arguments, serving.properties) ----
+
+    /** The execution engine: pytorch, onnxruntime or auto ({@link ExecutionEngine#parse}). */
+    public static final String ARG_ENGINE = "engine";
+    /** The precision the weights run in. */
+    public static final String ARG_DTYPE = "dtype";
+    /** Load even when the checkpoint lacks weights (true/false). */
+    public static final String ARG_ALLOW_MISSING_KEYS = "allowMissingKeys";
+    /** DJL's argument naming the {@code BlockFactory} that builds (and loads) a model's block. */
+    public static final String ARG_DJL_BLOCK_FACTORY = "blockFactory";
+
     // ---- environment and system properties ----
 
     /** Set to any value to make ONNX Runtime write a per-node JSON profile per session into that folder. */

@@ -45,6 +45,7 @@ public final class DjlModelFormat {
         }
         Files.writeString(target.resolve(SERVING_PROPERTIES), "engine=" + DptEngine.ENGINE + "\n"
                 + "option.modelName=" + name + "\n"
+                + CoreConstants.ARG_DJL_BLOCK_FACTORY + "=" + DptBlockFactory.class.getName() + "\n"
                 + "translatorFactory=" + DptTranslatorFactory.class.getName() + "\n");
     }
 

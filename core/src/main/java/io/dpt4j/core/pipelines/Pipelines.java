@@ -17,7 +17,7 @@ public final class Pipelines {
      * the processor gives every image the same size, PyTorch when sizes vary with the photo (keep
      * aspect ratio, no resize, padding), since ONNX Runtime builds a session per input size.
      */
-    static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
+    public static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
         if (options.engine() == null) {
             m.setEngine(defaultEngine(processor));
