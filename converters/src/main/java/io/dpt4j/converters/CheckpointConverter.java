@@ -180,8 +180,9 @@ public final class CheckpointConverter {
 
     /** The index as {@code json.dumps(index, indent=2, sort_keys=True) + "\n"} writes it. */
     static String indexJson(long totalSize, Map<String, String> weightMap) {
-        StringBuilder sb = new StringBuilder("{\n  \"metadata\": {\n    \"total_size\": ").append(totalSize)
-                .append("\n  },\n  \"weight_map\": {");
+        StringBuilder sb = new StringBuilder("{\n  \"" + ConverterConstants.INDEX_METADATA + "\": {\n    \""
+                + ConverterConstants.INDEX_TOTAL_SIZE + "\": ").append(totalSize)
+                .append("\n  },\n  \"" + ConverterConstants.INDEX_WEIGHT_MAP + "\": {");
         boolean first = true;
         for (Map.Entry<String, String> e : new TreeMap<>(weightMap).entrySet()) {
             sb.append(first ? "\n" : ",\n").append("    ");

@@ -58,7 +58,6 @@ public final class CoreConstants {
     public static final String DO_REDUCE_LABELS = "do_reduce_labels";
     public static final String IMAGE_PROCESSOR_TYPE = "image_processor_type";
     public static final String FEATURE_EXTRACTOR_TYPE = "feature_extractor_type";
-    public static final String PROCESSOR_CLASS = "processor_class";
     public static final String HEIGHT = "height";
     public static final String WIDTH = "width";
 
@@ -68,7 +67,6 @@ public final class CoreConstants {
             DO_REDUCE_LABELS);
 
     public static final String DPT_IMAGE_PROCESSOR = "DPTImageProcessor";
-    public static final String DPT_FEATURE_EXTRACTOR = "DPTFeatureExtractor";
 
     public static final int DEFAULT_SIZE = 384;
     public static final PilResampling DEFAULT_RESAMPLE = PilResampling.BICUBIC;
