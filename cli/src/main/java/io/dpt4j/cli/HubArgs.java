@@ -47,17 +47,9 @@ public final class HubArgs {
         return s;
     }
 
-    /** The download options the parsed hub options describe (the environment supplies the rest). */
+    /** The download options the parsed hub options describe (the environment supplies the rest): the library's mapping. */
     public static HubDownloadOptions options(Args a) {
-        HubDownloadOptions o = HubDownloadOptions.defaults()
-                .withRevision(a.get("revision"))
-                .withToken(a.get("token"))
-                .withLocalFilesOnly(a.has("local-files-only"))
-                .withForceDownload(a.has("force-download"));
-        if (a.get("cache-dir") != null) {
-            o = o.withCacheDir(Path.of(a.get("cache-dir")));
-        }
-        return o;
+        return ModelFiles.hubOptions(loadOptions(a));
     }
 
     /**
