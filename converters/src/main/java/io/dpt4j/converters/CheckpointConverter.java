@@ -180,8 +180,9 @@ public final class CheckpointConverter {
 
     /** The index as {@code json.dumps(index, indent=2, sort_keys=True) + "\n"} writes it. */
     static String indexJson(long totalSize, Map<String, String> weightMap) {
-        StringBuilder sb = new StringBuilder("{\n  \"metadata\": {\n    \"total_size\": ").append(totalSize)
-                .append("\n  },\n  \"weight_map\": {");
+        StringBuilder sb = new StringBuilder("{\n  \"" + ConverterConstants.INDEX_METADATA + "\": {\n    \""
+                + ConverterConstants.INDEX_TOTAL_SIZE + "\": ").append(totalSize)
+                .append("\n  },\n  \"" + ConverterConstants.INDEX_WEIGHT_MAP + "\": {");
         boolean first = true;
         for (Map.Entry<String, String> e : new TreeMap<>(weightMap).entrySet()) {
             sb.append(first ? "\n" : ",\n").append("    ");
@@ -228,7 +229,7 @@ public final class CheckpointConverter {
         Path config = srcDir.resolve(ConverterConstants.CONFIG);
         if (Files.isRegularFile(config)) {
             byte[] bytes = Files.readAllBytes(config);
-            JsonSupport.parse(config, bytes, "config.json");
+            JsonSupport.parse(config, bytes, ConverterConstants.CONFIG);
             String text = new String(bytes, StandardCharsets.UTF_8);
             if (dtype != null) {
                 text = setDtype(text, dtype.torchName());
@@ -237,7 +238,7 @@ public final class CheckpointConverter {
         }
         Path pre = srcDir.resolve(ConverterConstants.PREPROCESSOR_CONFIG);
         if (Files.isRegularFile(pre)) {
-            JsonSupport.parse(pre, Files.readAllBytes(pre), "preprocessor_config.json");
+            JsonSupport.parse(pre, Files.readAllBytes(pre), ConverterConstants.PREPROCESSOR_CONFIG);
             Files.copy(pre, dstDir.resolve(ConverterConstants.PREPROCESSOR_CONFIG));
         }
     }

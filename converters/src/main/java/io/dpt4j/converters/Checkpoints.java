@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -24,12 +25,12 @@ public final class Checkpoints {
                     return open(f);
                 }
             }
-            throw new CheckpointException(p, null, "no weights found (expected " + ConverterConstants.SAFETENSORS_WEIGHTS
+            throw new CheckpointException(Kind.NOT_FOUND, p, null, "no weights found (expected " + ConverterConstants.SAFETENSORS_WEIGHTS
                     + ", " + ConverterConstants.SAFETENSORS_INDEX + ", " + ConverterConstants.BIN_WEIGHTS + " or "
                     + ConverterConstants.BIN_INDEX + " in this directory)");
         }
         if (!Files.exists(p)) {
-            throw new CheckpointException(p, null, "no such file or directory");
+            throw new CheckpointException(Kind.NOT_FOUND, p, null, "no such file or directory");
         }
         if (p.getFileName().toString().endsWith(ConverterConstants.INDEX_SUFFIX)) {
             return ShardedReader.open(p);
@@ -40,7 +41,7 @@ public final class Checkpoints {
     /** Opens one weights file, recognised by its first bytes (zip, pickle) or else as safetensors. */
     static TensorReader openFile(Path file) throws CheckpointException {
         if (!Files.isRegularFile(file)) {
-            throw new CheckpointException(file, null, Files.exists(file) ? "not a regular file" : "no such file");
+            throw new CheckpointException(Kind.NOT_FOUND, file, null, Files.exists(file) ? "not a regular file" : "no such file");
         }
         byte[] head = new byte[8];
         int n = 0;
@@ -53,7 +54,7 @@ public final class Checkpoints {
                 n += r;
             }
         } catch (IOException e) {
-            throw new CheckpointException(file, null, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, file, null, "cannot read: " + e.getMessage(), e);
         }
         FileKind kind = FileKind.sniff(head, n);
         switch (kind) {

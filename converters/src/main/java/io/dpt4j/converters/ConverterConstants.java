@@ -1,6 +1,11 @@
 package io.dpt4j.converters;
 
-/** Every file name, limit and default of the converters module. */
+import io.dpt4j.hub.HubConstants;
+
+/**
+ * Every file name, limit and default of the converters module. The file names of a model directory are the
+ * hub client's ({@link HubConstants}), named here for the readers and writers.
+ */
 public final class ConverterConstants {
     private ConverterConstants() {}
 
@@ -16,13 +21,13 @@ public final class ConverterConstants {
      */
     public static final long MAP_REGION_BYTES = 1L << 30;
 
-    public static final String SAFETENSORS_WEIGHTS = "model.safetensors";
-    public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
-    public static final String BIN_WEIGHTS = "pytorch_model.bin";
-    public static final String BIN_INDEX = "pytorch_model.bin.index.json";
+    public static final String SAFETENSORS_WEIGHTS = HubConstants.SAFETENSORS_WEIGHTS_NAME;
+    public static final String SAFETENSORS_INDEX = HubConstants.SAFETENSORS_INDEX_NAME;
+    public static final String BIN_WEIGHTS = HubConstants.PYTORCH_WEIGHTS_NAME;
+    public static final String BIN_INDEX = HubConstants.PYTORCH_INDEX_NAME;
     public static final String INDEX_SUFFIX = ".index.json";
-    public static final String CONFIG = "config.json";
-    public static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
+    public static final String CONFIG = HubConstants.CONFIG_NAME;
+    public static final String PREPROCESSOR_CONFIG = HubConstants.PREPROCESSOR_CONFIG_NAME;
     public static final String INDEX_WEIGHT_MAP = "weight_map";
     public static final String INDEX_METADATA = "metadata";
     public static final String INDEX_TOTAL_SIZE = "total_size";

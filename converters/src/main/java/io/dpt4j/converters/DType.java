@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -62,7 +63,7 @@ public enum DType {
             }
         }
         throw new IllegalArgumentException("unknown safetensors dtype '" + s + "' (expected one of "
-                + java.util.Arrays.toString(values()) + ")");
+                + Arrays.toString(values()) + ")");
     }
 
     /**

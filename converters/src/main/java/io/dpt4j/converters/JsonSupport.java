@@ -1,8 +1,10 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,13 +38,13 @@ final class JsonSupport {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new CheckpointException(file, null, what + " is not valid UTF-8");
+            throw new CheckpointException(Kind.INVALID_HEADER, file, null, what + " is not valid UTF-8");
         }
         try {
             return STRICT.readTree(text);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             String m = e.getOriginalMessage();
-            throw new CheckpointException(file, null, what + " is not well-formed JSON: " + m
+            throw new CheckpointException(Kind.INVALID_HEADER_DESERIALIZATION, file, null, what + " is not well-formed JSON: " + m
                     + (e.getLocation() != null ? " (at char " + e.getLocation().getCharOffset() + ")" : ""));
         }
     }

@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,9 +27,9 @@ final class MappedFile implements AutoCloseable {
             this.channel = FileChannel.open(path, StandardOpenOption.READ);
             this.size = channel.size();
         } catch (NoSuchFileException e) {
-            throw new CheckpointException(path, null, "no such file");
+            throw new CheckpointException(Kind.NOT_FOUND, path, null, "no such file");
         } catch (IOException e) {
-            throw new CheckpointException(path, null, "cannot open: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, path, null, "cannot open: " + e.getMessage(), e);
         }
     }
 
@@ -43,11 +44,11 @@ final class MappedFile implements AutoCloseable {
     /** A read-only little-endian view of bytes [start, start + len); the caller checked the bounds. */
     synchronized ByteBuffer slice(long start, long len, String key) throws CheckpointException {
         if (start < 0 || len < 0 || start > size || len > size - start) {
-            throw CheckpointException.entry(path, key, "byte range " + start + "+" + len + " is outside the "
+            throw CheckpointException.entry(Kind.INVALID_OFFSET, path, key, "byte range " + start + "+" + len + " is outside the "
                     + size + "-byte file (truncated?)");
         }
         if (len > Integer.MAX_VALUE) {
-            throw CheckpointException.entry(path, key, len + " bytes is more than one Java buffer can address");
+            throw CheckpointException.entry(Kind.UNSUPPORTED, path, key, len + " bytes is more than one Java buffer can address");
         }
         if (len == 0) {
             return ByteBuffer.allocate(0).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
@@ -61,7 +62,7 @@ final class MappedFile implements AutoCloseable {
             }
             return channel.map(FileChannel.MapMode.READ_ONLY, start, len).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
-            throw new CheckpointException(path, key, "cannot memory-map: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, path, key, "cannot memory-map: " + e.getMessage(), e);
         }
     }
 
@@ -70,7 +71,7 @@ final class MappedFile implements AutoCloseable {
         try {
             channel.close();
         } catch (IOException e) {
-            throw new CheckpointException(path, null, "cannot close: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, path, null, "cannot close: " + e.getMessage(), e);
         }
     }
 }

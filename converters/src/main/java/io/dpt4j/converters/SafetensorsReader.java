@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,9 +74,9 @@ public final class SafetensorsReader implements TensorReader {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw new CheckpointException(file, null, "no such file");
+            throw new CheckpointException(Kind.NOT_FOUND, file, null, "no such file");
         } catch (IOException e) {
-            throw new CheckpointException(file, null, "cannot open: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, file, null, "cannot open: " + e.getMessage(), e);
         }
         try {
             SafetensorsReader r = parse(file, ch, regionBytes);
@@ -84,7 +86,7 @@ public final class SafetensorsReader implements TensorReader {
             throw e;
         } catch (IOException e) {
             closeQuietly(ch);
-            throw new CheckpointException(file, null, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, file, null, "cannot read: " + e.getMessage(), e);
         }
     }
 
@@ -99,25 +101,25 @@ public final class SafetensorsReader implements TensorReader {
     private static SafetensorsReader parse(Path file, FileChannel ch, long regionBytes) throws IOException {
         long fileSize = ch.size();
         if (fileSize < 8) {
-            throw new CheckpointException(file, null, "file is " + fileSize
+            throw new CheckpointException(Kind.HEADER_TOO_SMALL, file, null, "file is " + fileSize
                     + " bytes, too small for a safetensors file (expected an 8-byte header length first)");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, lenBuf, 0, file);
         long n = lenBuf.getLong(0);
         if (n < 0 || n > ConverterConstants.SAFETENSORS_MAX_HEADER) {
-            throw new CheckpointException(file, null, "header length " + Long.toUnsignedString(n)
+            throw new CheckpointException(Kind.HEADER_TOO_LARGE, file, null, "header length " + Long.toUnsignedString(n)
                     + " exceeds the limit of " + ConverterConstants.SAFETENSORS_MAX_HEADER + " bytes");
         }
         if (n > fileSize - 8) {
-            throw new CheckpointException(file, null, "header length " + n + " runs past the end of the "
+            throw new CheckpointException(Kind.INVALID_HEADER_LENGTH, file, null, "header length " + n + " runs past the end of the "
                     + fileSize + "-byte file (truncated?)");
         }
         ByteBuffer hb = ByteBuffer.allocate((int) n);
         readFully(ch, hb, 8, file);
         JsonNode root = JsonSupport.parse(file, hb.array(), "safetensors header");
         if (!root.isObject()) {
-            throw new CheckpointException(file, null, "safetensors header must be a JSON object, got " + root.getNodeType());
+            throw new CheckpointException(Kind.INVALID_HEADER, file, null, "safetensors header must be a JSON object, got " + root.getNodeType());
         }
         long dataStart = 8 + n;
         long dataLen = fileSize - dataStart;
@@ -140,18 +142,18 @@ public final class SafetensorsReader implements TensorReader {
             if (e.start != cursor) {
                 String what = e.start < cursor ? "overlaps the previous tensor" : "leaves a hole of "
                         + (e.start - cursor) + " bytes before it";
-                throw new CheckpointException(file, e.info.name(), "data_offsets [" + (e.start - dataStart) + ", "
+                throw new CheckpointException(Kind.INVALID_OFFSET, file, e.info.name(), "data_offsets [" + (e.start - dataStart) + ", "
                         + (e.end - dataStart) + "] " + what + " (expected it to start at " + (cursor - dataStart) + ")");
             }
             cursor = e.end;
         }
         if (cursor != fileSize) {
-            throw new CheckpointException(file, null, "tensors cover " + (cursor - dataStart)
+            throw new CheckpointException(Kind.METADATA_INCOMPLETE_BUFFER, file, null, "tensors cover " + (cursor - dataStart)
                     + " bytes of data but the file holds " + dataLen
                     + " bytes after the header (expected the tensors to cover the data exactly)");
         }
         Region[] regions = planRegions(list, dataStart, fileSize, regionBytes);
-        Map<String, Entry> byName = new java.util.HashMap<>();
+        Map<String, Entry> byName = new HashMap<>();
         int r = 0;
         for (Entry e : list) {
             if (e.start == e.end) { // zero-size tensors need no map
@@ -206,12 +208,12 @@ public final class SafetensorsReader implements TensorReader {
             return;
         }
         if (!v.isObject()) {
-            throw new CheckpointException(file, null, "__metadata__ must be an object of strings, got " + v.getNodeType());
+            throw new CheckpointException(Kind.INVALID_HEADER, file, null, "__metadata__ must be an object of strings, got " + v.getNodeType());
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> m = it.next();
             if (!m.getValue().isTextual()) {
-                throw new CheckpointException(file, null, "__metadata__ value of '" + m.getKey()
+                throw new CheckpointException(Kind.INVALID_HEADER, file, null, "__metadata__ value of '" + m.getKey()
                         + "' must be a string, got " + m.getValue().getNodeType());
             }
             out.put(m.getKey(), m.getValue().textValue());
@@ -220,22 +222,22 @@ public final class SafetensorsReader implements TensorReader {
 
     private static Entry parseEntry(Path file, String name, JsonNode v, long dataStart) throws CheckpointException {
         if (!v.isObject()) {
-            throw new CheckpointException(file, name, "header entry must be an object with dtype, shape and data_offsets, got "
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, "header entry must be an object with dtype, shape and data_offsets, got "
                     + v.getNodeType());
         }
         JsonNode dt = v.get("dtype");
         if (dt == null || !dt.isTextual()) {
-            throw new CheckpointException(file, name, "missing or non-string 'dtype'");
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, "missing or non-string 'dtype'");
         }
         DType dtype;
         try {
             dtype = DType.fromSafetensorsName(dt.textValue());
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, name, e.getMessage());
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, e.getMessage());
         }
         JsonNode sh = v.get("shape");
         if (sh == null || !sh.isArray()) {
-            throw new CheckpointException(file, name, "missing or non-array 'shape'");
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, "missing or non-array 'shape'");
         }
         long[] shape = new long[sh.size()];
         for (int i = 0; i < shape.length; i++) {
@@ -243,22 +245,22 @@ public final class SafetensorsReader implements TensorReader {
         }
         JsonNode off = v.get("data_offsets");
         if (off == null || !off.isArray() || off.size() != 2) {
-            throw new CheckpointException(file, name, "'data_offsets' must be an array of two integers [begin, end]");
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, "'data_offsets' must be an array of two integers [begin, end]");
         }
         long begin = nonNegative(file, name, "data_offsets[0]", off.get(0));
         long end = nonNegative(file, name, "data_offsets[1]", off.get(1));
         if (end < begin) {
-            throw new CheckpointException(file, name, "data_offsets [" + begin + ", " + end + "] end before begin");
+            throw new CheckpointException(Kind.INVALID_OFFSET, file, name, "data_offsets [" + begin + ", " + end + "] end before begin");
         }
         long nbytes;
         try {
             nbytes = Math.multiplyExact(Shapes.numel(shape), (long) dtype.byteSize());
         } catch (ArithmeticException e) {
-            throw new CheckpointException(file, name, "shape " + Arrays.toString(shape) + " x " + dtype
+            throw new CheckpointException(Kind.VALIDATION_OVERFLOW, file, name, "shape " + Arrays.toString(shape) + " x " + dtype
                     + " overflows 64-bit arithmetic");
         }
         if (end - begin != nbytes) {
-            throw new CheckpointException(file, name, "shape " + Arrays.toString(shape) + " of " + dtype + " needs "
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, "shape " + Arrays.toString(shape) + " of " + dtype + " needs "
                     + nbytes + " bytes but data_offsets [" + begin + ", " + end + "] span " + (end - begin));
         }
         long absStart;
@@ -267,22 +269,22 @@ public final class SafetensorsReader implements TensorReader {
             absStart = Math.addExact(dataStart, begin);
             absEnd = Math.addExact(dataStart, end);
         } catch (ArithmeticException e) {
-            throw new CheckpointException(file, name, "data_offsets overflow 64-bit arithmetic");
+            throw new CheckpointException(Kind.VALIDATION_OVERFLOW, file, name, "data_offsets overflow 64-bit arithmetic");
         }
         return new Entry(new TensorInfo(name, dtype, shape), absStart, absEnd, -1);
     }
 
     private static long nonNegative(Path file, String name, String what, JsonNode n) throws CheckpointException {
         if (n == null || !n.isIntegralNumber()) {
-            throw new CheckpointException(file, name, what + " must be a non-negative integer, got "
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, what + " must be a non-negative integer, got "
                     + (n == null ? "nothing" : CheckpointException.oneLine(n.toString())));
         }
         BigInteger b = n.bigIntegerValue();
         if (b.signum() < 0) {
-            throw new CheckpointException(file, name, what + " is negative (" + b + "); expected a non-negative integer");
+            throw new CheckpointException(Kind.TENSOR_INVALID_INFO, file, name, what + " is negative (" + b + "); expected a non-negative integer");
         }
         if (b.bitLength() > 63) {
-            throw new CheckpointException(file, name, what + " = " + b + " overflows 64-bit arithmetic");
+            throw new CheckpointException(Kind.VALIDATION_OVERFLOW, file, name, what + " = " + b + " overflows 64-bit arithmetic");
         }
         return b.longValue();
     }
@@ -291,18 +293,18 @@ public final class SafetensorsReader implements TensorReader {
         while (buf.hasRemaining()) {
             int r = ch.read(buf, pos + buf.position());
             if (r < 0) {
-                throw new CheckpointException(file, null, "unexpected end of file at byte " + (pos + buf.position()));
+                throw new CheckpointException(Kind.INVALID_HEADER_LENGTH, file, null, "unexpected end of file at byte " + (pos + buf.position()));
             }
         }
     }
 
     private Entry entry(String name) throws CheckpointException {
         if (closed) {
-            throw new CheckpointException(file, name, "reader is closed");
+            throw new CheckpointException(Kind.CLOSED, file, name, "reader is closed");
         }
         Entry e = entries.get(name);
         if (e == null) {
-            throw new CheckpointException(file, name, "no such tensor in this file (" + entries.size() + " tensors)");
+            throw new CheckpointException(Kind.TENSOR_NOT_FOUND, file, name, "no such tensor in this file (" + entries.size() + " tensors)");
         }
         return e;
     }
@@ -330,7 +332,7 @@ public final class SafetensorsReader implements TensorReader {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         }
         if (e.region < 0 || len > Integer.MAX_VALUE) {
-            throw new CheckpointException(file, name, len + " bytes is more than one Java buffer can address ("
+            throw new CheckpointException(Kind.UNSUPPORTED, file, name, len + " bytes is more than one Java buffer can address ("
                     + Integer.MAX_VALUE + ")");
         }
         MappedByteBuffer m = map(e.region, name);
@@ -344,7 +346,7 @@ public final class SafetensorsReader implements TensorReader {
             try {
                 r.buffer = channel.map(FileChannel.MapMode.READ_ONLY, r.start, r.end - r.start);
             } catch (IOException e) {
-                throw new CheckpointException(file, name, "cannot memory-map bytes " + r.start + ".." + r.end + ": "
+                throw new CheckpointException(Kind.IO_ERROR, file, name, "cannot memory-map bytes " + r.start + ".." + r.end + ": "
                         + e.getMessage(), e);
             }
         }
@@ -359,7 +361,7 @@ public final class SafetensorsReader implements TensorReader {
             return b;
         }
         if ((long) info.numel() * 4 > Integer.MAX_VALUE) {
-            throw new CheckpointException(file, name, "as float32 it needs " + info.numel() * 4
+            throw new CheckpointException(Kind.UNSUPPORTED, file, name, "as float32 it needs " + info.numel() * 4
                     + " bytes, more than one Java buffer can address");
         }
         return DTypeConversion.toF32(info.dtype(), b);
@@ -386,7 +388,7 @@ public final class SafetensorsReader implements TensorReader {
         try {
             channel.close();
         } catch (IOException e) {
-            throw new CheckpointException(file, null, "cannot close: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, file, null, "cannot close: " + e.getMessage(), e);
         }
     }
 }

@@ -1,9 +1,11 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +60,7 @@ public final class ShardedReader implements TensorReader {
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
                 TensorReader r = byShard.get(e.getValue());
                 if (!r.contains(e.getKey())) {
-                    throw new CheckpointException(index, e.getKey(), "the weight map places it in " + e.getValue()
+                    throw new CheckpointException(Kind.INVALID_INDEX, index, e.getKey(), "the weight map places it in " + e.getValue()
                             + " but that shard does not hold it");
                 }
             }
@@ -66,7 +68,7 @@ public final class ShardedReader implements TensorReader {
                 for (String name : s.getValue().names()) {
                     TensorReader prev = owner.putIfAbsent(name, s.getValue());
                     if (prev != null) {
-                        throw new CheckpointException(index, name, "appears in two shards: "
+                        throw new CheckpointException(Kind.DUPLICATE_TENSOR, index, name, "appears in two shards: "
                                 + prev.source().getFileName() + " and " + s.getKey() + " (expected exactly one)");
                     }
                 }
@@ -93,28 +95,28 @@ public final class ShardedReader implements TensorReader {
         try {
             long size = Files.size(index);
             if (size > ConverterConstants.INDEX_MAX_BYTES) {
-                throw new CheckpointException(index, null, "index file is " + size + " bytes, over the limit of "
+                throw new CheckpointException(Kind.INVALID_INDEX, index, null, "index file is " + size + " bytes, over the limit of "
                         + ConverterConstants.INDEX_MAX_BYTES);
             }
             bytes = Files.readAllBytes(index);
         } catch (NoSuchFileException e) {
-            throw new CheckpointException(index, null, "no such file");
+            throw new CheckpointException(Kind.NOT_FOUND, index, null, "no such file");
         } catch (IOException e) {
             if (e instanceof CheckpointException ce) {
                 throw ce;
             }
-            throw new CheckpointException(index, null, "cannot read: " + e.getMessage(), e);
+            throw new CheckpointException(Kind.IO_ERROR, index, null, "cannot read: " + e.getMessage(), e);
         }
         JsonNode root = JsonSupport.parse(index, bytes, "index file");
         JsonNode wm = root.isObject() ? root.get(ConverterConstants.INDEX_WEIGHT_MAP) : null;
         if (wm == null || !wm.isObject()) {
-            throw new CheckpointException(index, null, "expected a JSON object with a \"weight_map\" object");
+            throw new CheckpointException(Kind.INVALID_INDEX, index, null, "expected a JSON object with a \"weight_map\" object");
         }
         Map<String, String> out = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().isTextual()) {
-                throw new CheckpointException(index, e.getKey(), "weight_map value must be a shard file name, got "
+                throw new CheckpointException(Kind.INVALID_INDEX, index, e.getKey(), "weight_map value must be a shard file name, got "
                         + e.getValue().getNodeType());
             }
             out.put(e.getKey(), e.getValue().textValue());
@@ -130,23 +132,23 @@ public final class ShardedReader implements TensorReader {
     static Path resolveShard(Path index, Path dir, String shard) throws CheckpointException {
         if (shard.isEmpty() || shard.indexOf('\0') >= 0 || shard.startsWith("/") || shard.startsWith("\\")
                 || shard.matches("^[A-Za-z]:.*")) {
-            throw new CheckpointException(index, null, "shard name '" + shard
+            throw new CheckpointException(Kind.UNSAFE_PATH, index, null, "shard name '" + shard
                     + "' is not a plain file name inside the model directory");
         }
         for (String part : shard.split("[/\\\\]")) {
             if (part.equals("..")) {
-                throw new CheckpointException(index, null, "shard name '" + shard
+                throw new CheckpointException(Kind.UNSAFE_PATH, index, null, "shard name '" + shard
                         + "' points outside the model directory (contains '..')");
             }
         }
         Path p;
         try {
             p = dir.resolve(shard).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new CheckpointException(index, null, "shard name '" + shard + "' is not a valid path");
+        } catch (InvalidPathException e) {
+            throw new CheckpointException(Kind.UNSAFE_PATH, index, null, "shard name '" + shard + "' is not a valid path");
         }
         if (!p.startsWith(dir.normalize()) || p.equals(dir.normalize())) {
-            throw new CheckpointException(index, null, "shard name '" + shard + "' points outside the model directory");
+            throw new CheckpointException(Kind.UNSAFE_PATH, index, null, "shard name '" + shard + "' points outside the model directory");
         }
         return p;
     }
@@ -159,7 +161,7 @@ public final class ShardedReader implements TensorReader {
     private TensorReader shardOf(String name) throws CheckpointException {
         TensorReader r = owner.get(name);
         if (r == null) {
-            throw new CheckpointException(index, name, "no such tensor in any shard (" + owner.size() + " tensors)");
+            throw new CheckpointException(Kind.TENSOR_NOT_FOUND, index, name, "no such tensor in any shard (" + owner.size() + " tensors)");
         }
         return r;
     }

@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import io.dpt4j.converters.Unpickler.Dict;
 import io.dpt4j.converters.Unpickler.Global;
 import io.dpt4j.converters.Unpickler.StorageRef;
@@ -8,6 +9,7 @@ import io.dpt4j.converters.Unpickler.Tuple;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,7 +75,7 @@ public final class TorchBinReader implements TensorReader {
             if (e instanceof CheckpointException ce) {
                 throw ce;
             }
-            throw new CheckpointException(file, null, "cannot read: " + e, e);
+            throw new CheckpointException(Kind.IO_ERROR, file, null, "cannot read: " + e, e);
         }
     }
 
@@ -93,7 +95,7 @@ public final class TorchBinReader implements TensorReader {
             }
         }
         if (pkls.size() != 1) {
-            throw new CheckpointException(file, null, "torch zip archive must hold exactly one <top>/data.pkl, found "
+            throw new CheckpointException(Kind.INVALID_ARCHIVE, file, null, "torch zip archive must hold exactly one <top>/data.pkl, found "
                     + (pkls.isEmpty() ? "none" : pkls.toString()));
         }
         String pkl = pkls.get(0);
@@ -103,15 +105,15 @@ public final class TorchBinReader implements TensorReader {
         if (bo != null) {
             ByteBuffer b = zip.data(bo);
             if (b.remaining() > 16) {
-                throw CheckpointException.entry(file, bo.name(), "expected 'little' or 'big'");
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, file, bo.name(), "expected 'little' or 'big'");
             }
             byte[] raw = new byte[b.remaining()];
             b.duplicate().get(raw);
-            String s = new String(raw, java.nio.charset.StandardCharsets.US_ASCII).trim();
+            String s = new String(raw, StandardCharsets.US_ASCII).trim();
             if (s.equals("big")) {
                 order = ByteOrder.BIG_ENDIAN;
             } else if (!s.equals("little")) {
-                throw CheckpointException.entry(file, bo.name(), "expected 'little' or 'big', got '"
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, file, bo.name(), "expected 'little' or 'big', got '"
                         + CheckpointException.oneLine(s) + "'");
             }
         }
@@ -124,11 +126,11 @@ public final class TorchBinReader implements TensorReader {
             String name = top + "/data/" + s.key();
             ZipArchive.Entry e = zip.entry(name);
             if (e == null) {
-                throw CheckpointException.entry(file, name, "storage record is missing from the archive (truncated?)");
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, file, name, "storage record is missing from the archive (truncated?)");
             }
             long expected = storageBytes(file, s);
             if (e.size() != expected) {
-                throw CheckpointException.entry(file, name, "storage record holds " + e.size() + " bytes but its "
+                throw CheckpointException.entry(Kind.METADATA_INCOMPLETE_BUFFER, file, name, "storage record holds " + e.size() + " bytes but its "
                         + s.dtype() + " storage of " + s.numel() + " elements needs " + expected);
             }
             storages.put(s.key(), () -> zip.data(e));
@@ -146,12 +148,12 @@ public final class TorchBinReader implements TensorReader {
         };
         Object magic = new Unpickler(file, "magic number pickle", window, none).load();
         if (!(magic instanceof BigInteger b) || !b.equals(LEGACY_MAGIC)) {
-            throw new CheckpointException(file, null, "not a torch checkpoint: the first pickle is not torch's magic number "
+            throw new CheckpointException(Kind.UNKNOWN_FORMAT, file, null, "not a torch checkpoint: the first pickle is not torch's magic number "
                     + "0x1950a86a20f9469cfc6c (neither a zip nor a legacy torch.save file)");
         }
         Object proto = new Unpickler(file, "protocol version pickle", window, none).load();
         if (!(proto instanceof Long l) || l != LEGACY_PROTOCOL) {
-            throw new CheckpointException(file, null, "legacy torch file has protocol version "
+            throw new CheckpointException(Kind.UNSUPPORTED, file, null, "legacy torch file has protocol version "
                     + (proto instanceof Long ? proto : Unpickler.typeName(proto)) + ", expected " + LEGACY_PROTOCOL);
         }
         Object sysInfo = new Unpickler(file, "sys_info pickle", window, none).load();
@@ -161,7 +163,7 @@ public final class TorchBinReader implements TensorReader {
                 order = ByteOrder.BIG_ENDIAN;
             }
         } else {
-            throw new CheckpointException(file, null, "legacy torch file: sys_info pickle is a "
+            throw new CheckpointException(Kind.INVALID_PICKLE, file, null, "legacy torch file: sys_info pickle is a "
                     + Unpickler.typeName(sysInfo) + ", expected a dict");
         }
         Map<String, StorageRef> refs = new HashMap<>();
@@ -169,35 +171,35 @@ public final class TorchBinReader implements TensorReader {
         Map<String, TensorRef> tensors = stateDict(file, "data pickle", root);
         Object keys = new Unpickler(file, "storage keys pickle", window, none).load();
         if (!(keys instanceof List<?> keyList)) {
-            throw new CheckpointException(file, null, "legacy torch file: storage keys pickle is a "
+            throw new CheckpointException(Kind.INVALID_PICKLE, file, null, "legacy torch file: storage keys pickle is a "
                     + Unpickler.typeName(keys) + ", expected a list");
         }
         long pos = window.position();
         Map<String, StorageData> storages = new HashMap<>();
         for (Object k : keyList) {
             if (!(k instanceof String key)) {
-                throw new CheckpointException(file, null, "legacy torch file: storage key is a " + Unpickler.typeName(k));
+                throw new CheckpointException(Kind.INVALID_PICKLE, file, null, "legacy torch file: storage key is a " + Unpickler.typeName(k));
             }
             StorageRef s = refs.get(key);
             if (s == null) {
-                throw CheckpointException.entry(file, "storage " + key, "listed in the storage keys but no tensor uses it "
+                throw CheckpointException.entry(Kind.INVALID_STORAGE, file, "storage " + key, "listed in the storage keys but no tensor uses it "
                         + "(its element size is unknown)");
             }
             if (storages.containsKey(key)) {
-                throw CheckpointException.entry(file, "storage " + key, "listed twice in the storage keys");
+                throw CheckpointException.entry(Kind.INVALID_STORAGE, file, "storage " + key, "listed twice in the storage keys");
             }
             if (pos > mf.size() - 8) {
-                throw CheckpointException.entry(file, "storage " + key, "truncated file: no element count at byte " + pos);
+                throw CheckpointException.entry(Kind.METADATA_INCOMPLETE_BUFFER, file, "storage " + key, "truncated file: no element count at byte " + pos);
             }
             long count = mf.slice(pos, 8, key).order(order).getLong(0);
             if (count != s.numel()) {
-                throw CheckpointException.entry(file, "storage " + key, "stored element count " + count
+                throw CheckpointException.entry(Kind.INVALID_STORAGE, file, "storage " + key, "stored element count " + count
                         + " does not match the " + s.numel() + " elements its persistent id declares");
             }
             long nbytes = storageBytes(file, s);
             long start = pos + 8;
             if (nbytes > mf.size() - start) {
-                throw CheckpointException.entry(file, "storage " + key, "truncated file: " + nbytes + " bytes of data at byte "
+                throw CheckpointException.entry(Kind.METADATA_INCOMPLETE_BUFFER, file, "storage " + key, "truncated file: " + nbytes + " bytes of data at byte "
                         + start + " run past the end of the " + mf.size() + "-byte file");
             }
             storages.put(key, () -> mf.slice(start, nbytes, key));
@@ -206,7 +208,7 @@ public final class TorchBinReader implements TensorReader {
         for (String key : refs.keySet()) {
             StorageRef s = refs.get(key);
             if (!storages.containsKey(s.rootKey())) {
-                throw CheckpointException.entry(file, "storage " + s.rootKey(), "used by a tensor but missing from the "
+                throw CheckpointException.entry(Kind.INVALID_STORAGE, file, "storage " + s.rootKey(), "used by a tensor but missing from the "
                         + "storage keys (truncated?)");
             }
         }
@@ -259,17 +261,17 @@ public final class TorchBinReader implements TensorReader {
 
     private static Map<String, TensorRef> stateDict(Path file, String entry, Object root) throws CheckpointException {
         if (!(root instanceof Dict d)) {
-            throw CheckpointException.entry(file, entry, "the pickle holds a " + Unpickler.typeName(root)
+            throw CheckpointException.entry(Kind.INVALID_PICKLE, file, entry, "the pickle holds a " + Unpickler.typeName(root)
                     + ", expected a state dict (a dict of name -> tensor)");
         }
         Map<String, TensorRef> out = new LinkedHashMap<>();
         for (Map.Entry<Object, Object> e : d.entrySet()) {
             if (!(e.getKey() instanceof String name)) {
-                throw CheckpointException.entry(file, entry, "state dict key of type " + Unpickler.typeName(e.getKey())
+                throw CheckpointException.entry(Kind.INVALID_PICKLE, file, entry, "state dict key of type " + Unpickler.typeName(e.getKey())
                         + ", expected str");
             }
             if (!(e.getValue() instanceof TensorRef t)) {
-                throw new CheckpointException(file, name, "state dict value is a " + Unpickler.typeName(e.getValue())
+                throw new CheckpointException(Kind.INVALID_PICKLE, file, name, "state dict value is a " + Unpickler.typeName(e.getValue())
                         + ", expected a tensor" + (e.getValue() instanceof Dict ? " (a nested checkpoint? pass a flat state dict)" : ""));
             }
             out.put(name, t);
@@ -281,7 +283,7 @@ public final class TorchBinReader implements TensorReader {
         try {
             return Math.multiplyExact(s.numel(), (long) s.dtype().byteSize());
         } catch (ArithmeticException e) {
-            throw CheckpointException.entry(file, "storage " + s.key(), "size overflows 64-bit arithmetic");
+            throw CheckpointException.entry(Kind.VALIDATION_OVERFLOW, file, "storage " + s.key(), "size overflows 64-bit arithmetic");
         }
     }
 
@@ -293,7 +295,7 @@ public final class TorchBinReader implements TensorReader {
             String name = e.getKey();
             StorageRef s = t.storage();
             if (t.offset() < 0) {
-                throw new CheckpointException(file, name, "negative storage offset " + t.offset());
+                throw new CheckpointException(Kind.INVALID_TENSOR_VIEW, file, name, "negative storage offset " + t.offset());
             }
             try {
                 long numel = 1;
@@ -302,7 +304,7 @@ public final class TorchBinReader implements TensorReader {
                     long n = t.size()[i];
                     long st = t.stride()[i];
                     if (n < 0 || st < 0) {
-                        throw new CheckpointException(file, name, "negative size or stride in " + Arrays.toString(t.size())
+                        throw new CheckpointException(Kind.INVALID_TENSOR_VIEW, file, name, "negative size or stride in " + Arrays.toString(t.size())
                                 + " / " + Arrays.toString(t.stride()));
                     }
                     numel = Math.multiplyExact(numel, n);
@@ -311,29 +313,29 @@ public final class TorchBinReader implements TensorReader {
                     }
                 }
                 if (numel > 0 && maxIndex >= s.numel()) {
-                    throw new CheckpointException(file, name, "view (offset " + t.offset() + ", size " + Arrays.toString(t.size())
+                    throw new CheckpointException(Kind.INVALID_TENSOR_VIEW, file, name, "view (offset " + t.offset() + ", size " + Arrays.toString(t.size())
                             + ", stride " + Arrays.toString(t.stride()) + ") reaches element " + maxIndex + " but its storage '"
                             + s.key() + "' has " + s.numel() + " elements");
                 }
                 long bytes = Math.multiplyExact(numel, (long) s.dtype().byteSize());
                 long storageBytes = Math.multiplyExact(s.numel(), (long) s.dtype().byteSize());
                 if (bytes > storageBytes && bytes > MAX_EXPANDED_VIEW_BYTES) {
-                    throw new CheckpointException(file, name, "view of " + numel + " elements expands a storage of " + s.numel()
+                    throw new CheckpointException(Kind.INVALID_TENSOR_VIEW, file, name, "view of " + numel + " elements expands a storage of " + s.numel()
                             + " elements beyond " + MAX_EXPANDED_VIEW_BYTES + " bytes; refused");
                 }
             } catch (ArithmeticException ex) {
-                throw new CheckpointException(file, name, "size/stride arithmetic overflows 64 bits");
+                throw new CheckpointException(Kind.VALIDATION_OVERFLOW, file, name, "size/stride arithmetic overflows 64 bits");
             }
         }
     }
 
     private TensorRef tensor(String name) throws CheckpointException {
         if (closed) {
-            throw new CheckpointException(file, name, "reader is closed");
+            throw new CheckpointException(Kind.CLOSED, file, name, "reader is closed");
         }
         TensorRef t = tensors.get(name);
         if (t == null) {
-            throw new CheckpointException(file, name, "no such tensor in this file (" + tensors.size() + " tensors)");
+            throw new CheckpointException(Kind.TENSOR_NOT_FOUND, file, name, "no such tensor in this file (" + tensors.size() + " tensors)");
         }
         return t;
     }
@@ -377,7 +379,7 @@ public final class TorchBinReader implements TensorReader {
             return ByteBuffer.allocate(0).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         }
         if (nbytes > Integer.MAX_VALUE) {
-            throw new CheckpointException(file, name, nbytes + " bytes is more than one Java buffer can address");
+            throw new CheckpointException(Kind.UNSUPPORTED, file, name, nbytes + " bytes is more than one Java buffer can address");
         }
         ByteBuffer storage = storages.get(s.rootKey()).bytes();
         long base = s.elementOffset() + t.offset();
@@ -418,7 +420,7 @@ public final class TorchBinReader implements TensorReader {
             return b;
         }
         if (info.numel() * 4 > Integer.MAX_VALUE) {
-            throw new CheckpointException(file, name, "as float32 it needs more bytes than one Java buffer can address");
+            throw new CheckpointException(Kind.UNSUPPORTED, file, name, "as float32 it needs more bytes than one Java buffer can address");
         }
         return DTypeConversion.toF32(info.dtype(), b);
     }

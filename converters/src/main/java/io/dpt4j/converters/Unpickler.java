@@ -1,6 +1,8 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import java.math.BigInteger;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -9,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,7 +116,7 @@ final class Unpickler {
         for (String s : STORAGE_TYPES.keySet()) {
             g.add("torch." + s);
         }
-        ALLOWED_GLOBALS = java.util.Collections.unmodifiableSet(g);
+        ALLOWED_GLOBALS = Collections.unmodifiableSet(g);
     }
 
     private final Path file;
@@ -144,7 +147,7 @@ final class Unpickler {
     }
 
     CheckpointException error(String problem) {
-        return CheckpointException.entry(file, entry, problem + " (pickle byte " + opStart + ")");
+        return CheckpointException.entry(Kind.INVALID_PICKLE, file, entry, problem + " (pickle byte " + opStart + ")");
     }
 
     private UnsafePickleException refuse(String offending, String what) {
@@ -157,7 +160,7 @@ final class Unpickler {
     Object load() throws CheckpointException {
         try {
             return run();
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw error("truncated pickle: an operand runs past the end of the data");
         }
     }
@@ -262,7 +265,7 @@ final class Unpickler {
                     push(new Tuple(popMark()));
                     break;
                 case 0x85:
-                    push(new Tuple(java.util.Collections.singletonList(pop())));
+                    push(new Tuple(Collections.singletonList(pop())));
                     break;
                 case 0x86: {
                     Object b = pop();

@@ -12,7 +12,7 @@ public final class UnsafePickleException extends CheckpointException {
     private final String offending;
 
     UnsafePickleException(Path file, String entry, String offending, String problem) {
-        super(file, "entry", entry, problem, null);
+        super(Kind.UNSAFE_PICKLE, file, "entry", entry, problem, null);
         this.offending = offending;
     }
 

@@ -1,5 +1,6 @@
 package io.dpt4j.converters;
 
+import io.dpt4j.converters.CheckpointException.Kind;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
 
 /**
@@ -30,7 +33,7 @@ final class ZipArchive {
 
     private final MappedFile file;
     private final Map<String, Entry> entries;
-    private final java.util.Set<String> crcChecked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> crcChecked = ConcurrentHashMap.newKeySet();
 
     private ZipArchive(MappedFile file, Map<String, Entry> entries) {
         this.file = file;
@@ -45,7 +48,7 @@ final class ZipArchive {
         Path p = file.path();
         long size = file.size();
         if (size < 22) {
-            throw new CheckpointException(p, null, "truncated zip archive (" + size + " bytes, no end of central directory)");
+            throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "truncated zip archive (" + size + " bytes, no end of central directory)");
         }
         int tailLen = (int) Math.min(size, 22 + 65535);
         ByteBuffer tail = file.slice(size - tailLen, tailLen, null);
@@ -57,7 +60,7 @@ final class ZipArchive {
             }
         }
         if (eocd < 0) {
-            throw new CheckpointException(p, null, "truncated or corrupt zip archive: no end-of-central-directory record");
+            throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "truncated or corrupt zip archive: no end-of-central-directory record");
         }
         long count = tail.getShort(eocd + 10) & 0xffff;
         long cdSize = tail.getInt(eocd + 12) & 0xffffffffL;
@@ -66,26 +69,27 @@ final class ZipArchive {
         if (count == 0xffff || cdSize == 0xffffffffL || cdOffset == 0xffffffffL) {
             // zip64: the locator sits just before the classic record
             if (eocdAbs < 20) {
-                throw new CheckpointException(p, null, "corrupt zip64 archive: no zip64 locator");
+                throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "corrupt zip64 archive: no zip64 locator");
             }
             ByteBuffer loc = file.slice(eocdAbs - 20, 20, null);
             if (loc.getInt(0) != ZIP64_LOCATOR_SIG) {
-                throw new CheckpointException(p, null, "corrupt zip64 archive: zip64 end-of-central-directory locator missing");
+                throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "corrupt zip64 archive: zip64 end-of-central-directory locator missing");
             }
             long z64 = loc.getLong(8);
             if (z64 < 0 || z64 > size - 56) {
-                throw new CheckpointException(p, null, "corrupt zip64 archive: end-of-central-directory offset " + z64 + " outside the file");
+                throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null,
+                        "corrupt zip64 archive: end-of-central-directory offset " + z64 + " outside the file");
             }
             ByteBuffer z = file.slice(z64, 56, null);
             if (z.getInt(0) != ZIP64_EOCD_SIG) {
-                throw new CheckpointException(p, null, "corrupt zip64 archive: bad zip64 end-of-central-directory signature");
+                throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "corrupt zip64 archive: bad zip64 end-of-central-directory signature");
             }
             count = z.getLong(32);
             cdSize = z.getLong(40);
             cdOffset = z.getLong(48);
         }
         if (count < 0 || count > MAX_ENTRIES || cdSize < 0 || cdOffset < 0 || cdOffset > size || cdSize > size - cdOffset) {
-            throw new CheckpointException(p, null, "truncated or corrupt zip archive: central directory (" + count
+            throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "truncated or corrupt zip archive: central directory (" + count
                     + " entries, " + cdSize + " bytes at " + cdOffset + ") does not fit the " + size + "-byte file");
         }
         ByteBuffer cd = file.slice(cdOffset, cdSize, null);
@@ -93,7 +97,7 @@ final class ZipArchive {
         int pos = 0;
         for (long i = 0; i < count; i++) {
             if (pos + 46 > cd.limit() || cd.getInt(pos) != CEN_SIG) {
-                throw new CheckpointException(p, null, "corrupt zip archive: central directory entry " + i + " is malformed");
+                throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "corrupt zip archive: central directory entry " + i + " is malformed");
             }
             int flags = cd.getShort(pos + 8) & 0xffff;
             int method = cd.getShort(pos + 10) & 0xffff;
@@ -105,7 +109,7 @@ final class ZipArchive {
             int commentLen = cd.getShort(pos + 32) & 0xffff;
             long lho = cd.getInt(pos + 42) & 0xffffffffL;
             if (pos + 46L + nameLen + extraLen + commentLen > cd.limit()) {
-                throw new CheckpointException(p, null, "corrupt zip archive: central directory entry " + i + " runs past the directory");
+                throw new CheckpointException(Kind.INVALID_ARCHIVE, p, null, "corrupt zip archive: central directory entry " + i + " runs past the directory");
             }
             byte[] nb = new byte[nameLen];
             cd.get(pos + 46, nb);
@@ -138,27 +142,27 @@ final class ZipArchive {
             pos += 46 + nameLen + extraLen + commentLen;
             checkName(p, name);
             if ((flags & 1) != 0) {
-                throw CheckpointException.entry(p, name, "zip entry is encrypted");
+                throw CheckpointException.entry(Kind.UNSUPPORTED, p, name, "zip entry is encrypted");
             }
             if (method != 0) {
-                throw CheckpointException.entry(p, name, "zip entry is compressed (method " + method
+                throw CheckpointException.entry(Kind.UNSUPPORTED, p, name, "zip entry is compressed (method " + method
                         + "); torch.save writes stored (uncompressed) entries only");
             }
             if (csize != usize || usize < 0 || lho < 0 || lho > cdOffset - 30) {
-                throw CheckpointException.entry(p, name, "corrupt zip entry: sizes " + csize + "/" + usize
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, p, name, "corrupt zip entry: sizes " + csize + "/" + usize
                         + " or local header offset " + lho + " do not fit the archive");
             }
             ByteBuffer lh = file.slice(lho, 30, name);
             if (lh.getInt(0) != LOC_SIG) {
-                throw CheckpointException.entry(p, name, "corrupt zip entry: no local header at offset " + lho);
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, p, name, "corrupt zip entry: no local header at offset " + lho);
             }
             long dataStart = lho + 30 + (lh.getShort(26) & 0xffff) + (lh.getShort(28) & 0xffff);
             if (dataStart > cdOffset || usize > cdOffset - dataStart) {
-                throw CheckpointException.entry(p, name, "truncated zip archive: entry data (" + usize + " bytes at "
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, p, name, "truncated zip archive: entry data (" + usize + " bytes at "
                         + dataStart + ") runs past the archive data");
             }
             if (out.put(name, new Entry(name, dataStart, usize, crc)) != null) {
-                throw CheckpointException.entry(p, name, "zip entry name appears twice");
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, p, name, "zip entry name appears twice");
             }
         }
         return new ZipArchive(file, out);
@@ -168,11 +172,11 @@ final class ZipArchive {
     static void checkName(Path p, String name) throws CheckpointException {
         if (name.isEmpty() || name.startsWith("/") || name.startsWith("\\") || name.indexOf('\0') >= 0
                 || name.matches("^[A-Za-z]:.*")) {
-            throw CheckpointException.entry(p, name, "zip entry name is absolute or empty; expected a relative path");
+            throw CheckpointException.entry(Kind.UNSAFE_PATH, p, name, "zip entry name is absolute or empty; expected a relative path");
         }
         for (String part : name.split("[/\\\\]")) {
             if (part.equals("..")) {
-                throw CheckpointException.entry(p, name, "zip entry name contains '..' (path traversal); refused");
+                throw CheckpointException.entry(Kind.UNSAFE_PATH, p, name, "zip entry name contains '..' (path traversal); refused");
             }
         }
     }
@@ -199,7 +203,7 @@ final class ZipArchive {
             CRC32 crc = new CRC32();
             crc.update(b.duplicate());
             if ((int) crc.getValue() != e.crc) {
-                throw CheckpointException.entry(file.path(), e.name, "zip entry CRC mismatch (corrupt or tampered archive)");
+                throw CheckpointException.entry(Kind.INVALID_ARCHIVE, file.path(), e.name, "zip entry CRC mismatch (corrupt or tampered archive)");
             }
             crcChecked.add(e.name);
         }

@@ -1,5 +1,6 @@
 package io.dpt4j.core;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpt4j.core.config.ConfigException;
@@ -46,13 +47,13 @@ public final class AutoModel {
     /** The architecture config.json names (architectures[0]), or a default for its model_type. */
     public static String architectureOf(Path configFile) throws IOException {
         if (!Files.isRegularFile(configFile)) {
-            throw new ConfigException(configFile + ": no such file (a model directory needs a config.json)");
+            throw new ConfigException(ConfigException.Kind.MISSING_FILE, configFile + ": no such file (a model directory needs a config.json)");
         }
         JsonNode n;
         try {
             n = new ObjectMapper().readTree(configFile.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConfigException(configFile + ": not valid JSON: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(ConfigException.Kind.INVALID_JSON, configFile + ": not valid JSON: " + e.getOriginalMessage());
         }
         JsonNode arch = n.path("architectures");
         if (arch.isArray() && arch.size() > 0 && arch.get(0).isTextual()) {
@@ -65,7 +66,7 @@ public final class AutoModel {
             case "depth_anything":
                 return "DepthAnythingForDepthEstimation";
             default:
-                throw new ConfigException(configFile + ": has no \"architectures\" and \"model_type\" is \"" + type
+                throw new ConfigException(ConfigException.Kind.UNSUPPORTED, configFile + ": has no \"architectures\" and \"model_type\" is \"" + type
                         + "\"; cannot tell which model class to run");
         }
     }
@@ -75,7 +76,7 @@ public final class AutoModel {
      * allocated): for inspecting the module tree or loading weights later.
      */
     public static PreTrainedModel<?, ?> fromConfig(Path dirOrConfigFile) throws IOException {
-        Path config = Files.isDirectory(dirOrConfigFile) ? dirOrConfigFile.resolve("config.json") : dirOrConfigFile;
+        Path config = Files.isDirectory(dirOrConfigFile) ? dirOrConfigFile.resolve(CoreConstants.CONFIG_FILE) : dirOrConfigFile;
         Factory factory = factory(config);
         Object parsed = parsedConfig(config);
         if (parsed != null) {
@@ -103,7 +104,7 @@ public final class AutoModel {
             f = ARCHITECTURES.get(arch);
         }
         if (f == null) {
-            throw new ConfigException(config + ": architecture \"" + arch + "\" is not supported; supported: "
+            throw new ConfigException(ConfigException.Kind.UNSUPPORTED, config + ": architecture \"" + arch + "\" is not supported; supported: "
                     + String.join(", ", supportedArchitectures()));
         }
         return f;
@@ -114,7 +115,7 @@ public final class AutoModel {
     }
 
     public static PreTrainedModel<?, ?> fromPretrained(Path dir, LoadOptions options) throws IOException {
-        Path config = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
+        Path config = Files.isDirectory(dir) ? dir.resolve(CoreConstants.CONFIG_FILE) : dir;
         Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
         Factory factory = factory(config);
         Object parsed = parsedConfig(config);

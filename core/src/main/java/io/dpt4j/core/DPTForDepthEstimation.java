@@ -4,11 +4,12 @@ import ai.djl.ndarray.NDArray;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.modeling.Backbone;
 import io.dpt4j.core.modeling.Backbones;
-import io.dpt4j.core.modeling.DPTModeling;
 import io.dpt4j.core.modeling.DPTModeling.DPTDepthEstimationHead;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelResult;
 import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
+import io.dpt4j.core.modeling.DPTModeling;
+import io.dpt4j.core.modeling.Dinov2Modeling;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.modeling.OnnxExport;
 import io.dpt4j.core.nn.HfBlock;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * DPT with the depth head: {@code predicted_depth} [batch, height, width]. The trunk is DPT's own ViT
@@ -79,15 +81,15 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     }
 
     @Override
-    protected java.util.Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
+    protected Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
         Block b = (Block) block;
         OnnxFeatures f = onnxFeatures(config, x, b.dpt, b.backbone, pixels);
         List<OnnxExport.V> fused = x.dptNeck(b.neck, f.maps, f.patchHeight, f.patchWidth);
-        return java.util.Map.of("predicted_depth", x.depthHead(b.head, fused));
+        return Map.of("predicted_depth", x.depthHead(b.head, fused));
     }
 
     @Override
-    protected DepthEstimatorOutput outputFromOnnx(java.util.Map<String, NDArray> outputs) {
+    protected DepthEstimatorOutput outputFromOnnx(Map<String, NDArray> outputs) {
         return new DepthEstimatorOutput(outputs.get("predicted_depth"), null, null);
     }
 
@@ -101,7 +103,7 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     static OnnxFeatures onnxFeatures(DPTConfig config, OnnxExport x, DPTModelBlock dpt, HfBlock backbone, OnnxExport.V pixels) {
         OnnxFeatures f = new OnnxFeatures();
         if (backbone != null) {
-            f.maps = x.dinov2FeatureMaps((io.dpt4j.core.modeling.Dinov2Modeling.Dinov2Backbone) backbone, pixels);
+            f.maps = x.dinov2FeatureMaps((Dinov2Modeling.Dinov2Backbone) backbone, pixels);
             long patch = config.backboneConfig.patchSize();
             f.patchHeight = pixels.shape()[2] / patch;
             f.patchWidth = pixels.shape()[3] / patch;

@@ -3,18 +3,20 @@ package io.dpt4j.core;
 import ai.djl.ndarray.NDArray;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
-import io.dpt4j.core.modeling.DPTModeling;
 import io.dpt4j.core.modeling.DPTModeling.DPTAuxiliaryHead;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
 import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
 import io.dpt4j.core.modeling.DPTModeling.DPTSemanticSegmentationHead;
+import io.dpt4j.core.modeling.DPTModeling;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.modeling.OnnxExport;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.outputs.SemanticSegmenterOutput;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * DPT with the semantic segmentation head: {@code logits} [batch, num_labels, height, width] at twice
@@ -32,7 +34,8 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
 
         Block(DPTConfig c) {
             if (c.usesAutoBackbone()) {
-                throw new ConfigException("DPTForSemanticSegmentation runs DPT's own ViT (as in transformers); this config has a "
+                throw new ConfigException(ConfigException.Kind.UNSUPPORTED,
+                        "DPTForSemanticSegmentation runs DPT's own ViT (as in transformers); this config has a "
                         + c.backboneConfig.modelType() + " backbone_config");
             }
             dpt = child("dpt", new DPTModelBlock(c, false));
@@ -70,11 +73,11 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     }
 
     @Override
-    protected java.util.Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
+    protected Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
         Block b = (Block) block;
         DPTForDepthEstimation.OnnxFeatures f = DPTForDepthEstimation.onnxFeatures(config, x, b.dpt, null, pixels);
         List<OnnxExport.V> fused = x.dptNeck(b.neck, f.maps, null, null);
-        java.util.Map<String, OnnxExport.V> out = new java.util.LinkedHashMap<>();
+        Map<String, OnnxExport.V> out = new LinkedHashMap<>();
         out.put("logits", x.segmentationHead(b.head, fused));
         if (b.auxiliaryHead != null) {
             out.put("auxiliary_logits", x.auxiliaryHead(b.auxiliaryHead, fused.get(fused.size() - 1)));
@@ -83,7 +86,7 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     }
 
     @Override
-    protected SemanticSegmenterOutput outputFromOnnx(java.util.Map<String, NDArray> outputs) {
+    protected SemanticSegmenterOutput outputFromOnnx(Map<String, NDArray> outputs) {
         return new SemanticSegmenterOutput(outputs.get("logits"), outputs.get("auxiliary_logits"), null, null);
     }
 

@@ -1,6 +1,8 @@
 package io.dpt4j.core;
 
 import ai.djl.ndarray.NDArray;
+import io.dpt4j.converters.Checkpoints;
+import io.dpt4j.converters.TensorReader;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
@@ -27,7 +29,7 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
 
     private static DPTConfig check(DPTConfig c) {
         if (c.usesAutoBackbone()) {
-            throw new ConfigException("DPTModel is the DPT-ViT encoder; this config uses a " + c.backboneConfig.modelType()
+            throw new ConfigException(ConfigException.Kind.UNSUPPORTED, "DPTModel is the DPT-ViT encoder; this config uses a " + c.backboneConfig.modelType()
                     + " backbone_config, which only DPTForDepthEstimation runs (as transformers does)");
         }
         return c;
@@ -44,7 +46,7 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
     public static DPTModel fromPretrained(Path dir, LoadOptions options) throws IOException {
         DPTConfig config = DPTConfig.fromPretrained(dir);
         boolean hasPooler;
-        try (io.dpt4j.converters.TensorReader r = io.dpt4j.converters.Checkpoints.open(dir)) {
+        try (TensorReader r = Checkpoints.open(dir)) {
             hasPooler = r.names().stream().anyMatch(k -> k.equals("pooler.dense.weight") || k.equals("dpt.pooler.dense.weight"));
         }
         checkedAgainstCheckpoint(config, dir, options);

@@ -6,13 +6,16 @@ import io.dpt4j.core.modeling.Backbone;
 import io.dpt4j.core.modeling.Backbones;
 import io.dpt4j.core.modeling.DepthAnythingModeling.DepthAnythingDepthEstimationHead;
 import io.dpt4j.core.modeling.DepthAnythingModeling.DepthAnythingNeck;
+import io.dpt4j.core.modeling.Dinov2Modeling;
 import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.modeling.OnnxExport;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Depth Anything (V1 and V2, relative and metric): a backbone (DINOv2 on the hub), the Depth Anything
@@ -62,18 +65,18 @@ public final class DepthAnythingForDepthEstimation extends PreTrainedModel<Depth
     }
 
     @Override
-    protected java.util.Map<String, io.dpt4j.core.modeling.OnnxExport.V> exportOnnx(io.dpt4j.core.modeling.OnnxExport x,
-            io.dpt4j.core.modeling.OnnxExport.V pixels) {
+    protected Map<String, OnnxExport.V> exportOnnx(OnnxExport x,
+            OnnxExport.V pixels) {
         Block b = (Block) block;
-        List<io.dpt4j.core.modeling.OnnxExport.V> maps =
-                x.dinov2FeatureMaps((io.dpt4j.core.modeling.Dinov2Modeling.Dinov2Backbone) b.backbone, pixels);
+        List<OnnxExport.V> maps =
+                x.dinov2FeatureMaps((Dinov2Modeling.Dinov2Backbone) b.backbone, pixels);
         long ph = pixels.shape()[2] / config.patchSize;
         long pw = pixels.shape()[3] / config.patchSize;
-        return java.util.Map.of("predicted_depth", x.depthAnything(b.neck, b.head, maps, ph, pw));
+        return Map.of("predicted_depth", x.depthAnything(b.neck, b.head, maps, ph, pw));
     }
 
     @Override
-    protected DepthEstimatorOutput outputFromOnnx(java.util.Map<String, NDArray> outputs) {
+    protected DepthEstimatorOutput outputFromOnnx(Map<String, NDArray> outputs) {
         return new DepthEstimatorOutput(outputs.get("predicted_depth"), null, null);
     }
 

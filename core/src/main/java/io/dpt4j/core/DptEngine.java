@@ -3,6 +3,7 @@ package io.dpt4j.core;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * The DJL PyTorch engine, started offline: the natives come from the {@code pytorch-native-cpu} jar on
@@ -14,8 +15,8 @@ public final class DptEngine {
     private DptEngine() {}
 
     public static synchronized Engine get() {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
+        if (System.getProperty(CoreConstants.PROP_DJL_OFFLINE) == null) {
+            System.setProperty(CoreConstants.PROP_DJL_OFFLINE, "true");
         }
         try {
             return Engine.getEngine(ENGINE);
@@ -37,7 +38,7 @@ public final class DptEngine {
     public static void setNumThreads(int n) {
         get();
         if (n > 0) {
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+            JniUtils.setNumThreads(n);
             threads = n;
         }
     }

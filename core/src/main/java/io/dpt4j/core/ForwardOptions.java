@@ -1,5 +1,7 @@
 package io.dpt4j.core;
 
+import io.dpt4j.core.modeling.ForwardContext;
+
 /** Like transformers' {@code output_hidden_states} / {@code output_attentions} forward arguments. */
 public final class ForwardOptions {
     boolean outputHiddenStates;
@@ -38,9 +40,9 @@ public final class ForwardOptions {
         return this;
     }
 
-    io.dpt4j.core.modeling.ForwardContext toContext() {
-        io.dpt4j.core.modeling.ForwardContext c =
-                new io.dpt4j.core.modeling.ForwardContext(outputHiddenStates, outputAttentions, captureIntermediates);
+    ForwardContext toContext() {
+        ForwardContext c =
+                new ForwardContext(outputHiddenStates, outputAttentions, captureIntermediates);
         if (timeStages) {
             c.timeStages();
         }

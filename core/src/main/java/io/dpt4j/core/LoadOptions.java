@@ -1,5 +1,11 @@
 package io.dpt4j.core;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
 /**
  * Options of {@code fromPretrained}. Hub options (revision, token, cache dir, local-files-only) apply
  * when the model is given as a hub id.
@@ -8,13 +14,72 @@ public final class LoadOptions {
     boolean allowMissingKeys;
     String revision;
     String token;
-    java.nio.file.Path cacheDir;
+    Path cacheDir;
     boolean localFilesOnly;
     boolean forceDownload;
     ExecutionEngine engine;
 
     public static LoadOptions defaults() {
         return new LoadOptions();
+    }
+
+    /**
+     * Options from string-keyed arguments, e.g. DJL's {@code Criteria} arguments or {@code serving.properties}:
+     * {@value CoreConstants#ARG_ENGINE} ({@link ExecutionEngine#parse}), {@value CoreConstants#ARG_DTYPE},
+     * {@value CoreConstants#ARG_ALLOW_MISSING_KEYS}. Keys this class does not know are left alone (DJL puts its
+     * own there); a known key with a bad value is an {@link IllegalArgumentException} naming both.
+     */
+    public static LoadOptions fromArguments(Map<String, ?> arguments) {
+        LoadOptions o = defaults();
+        if (arguments != null) {
+            arguments.forEach(o::argument);
+        }
+        return o;
+    }
+
+    /** Applies one argument of {@link #fromArguments} (unknown keys are ignored). */
+    public LoadOptions argument(String key, Object value) {
+        if (value == null) {
+            return this;
+        }
+        String v = value.toString().trim();
+        try {
+            switch (key) {
+                case CoreConstants.ARG_ENGINE:
+                    return engine(ExecutionEngine.parse(v));
+                case CoreConstants.ARG_DTYPE:
+                    // The weights run in float32; a new precision adds its name here (and a field).
+                    if (!List.of("float32", "f32", "fp32").contains(v.toLowerCase(Locale.ROOT))) {
+                        throw new IllegalArgumentException("expected float32 (the only precision this build runs)");
+                    }
+                    return this;
+                case CoreConstants.ARG_ALLOW_MISSING_KEYS:
+                    return allowMissingKeys(parseBoolean(v));
+                default:
+                    return this;
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("argument " + key + "=" + v + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The options {@link #fromArguments} reads, as arguments (hub options are not: they only resolve the model). */
+    public Map<String, String> toArguments() {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (engine != null) {
+            m.put(CoreConstants.ARG_ENGINE, engine.name().toLowerCase(Locale.ROOT));
+        }
+        if (allowMissingKeys) {
+            m.put(CoreConstants.ARG_ALLOW_MISSING_KEYS, "true");
+        }
+        return m;
+    }
+
+    private static boolean parseBoolean(String v) {
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException("expected true or false");
     }
 
     /** Load even when the checkpoint lacks weights the model needs (they stay unset; using them fails). */
@@ -33,7 +98,7 @@ public final class LoadOptions {
         return this;
     }
 
-    public LoadOptions cacheDir(java.nio.file.Path cacheDir) {
+    public LoadOptions cacheDir(Path cacheDir) {
         this.cacheDir = cacheDir;
         return this;
     }
@@ -70,7 +135,7 @@ public final class LoadOptions {
         return token;
     }
 
-    public java.nio.file.Path cacheDir() {
+    public Path cacheDir() {
         return cacheDir;
     }
 

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 final class OnnxRuntimeRunner implements AutoCloseable {
     /** Set to a file prefix to write ONNX Runtime's per-node profile (JSON) for each session. */
-    static final String PROFILE_ENV = "DPT4J_ORT_PROFILE";
+    static final String PROFILE_ENV = CoreConstants.ENV_ORT_PROFILE;
 
     /** Sessions kept per model; a new input shape beyond this evicts the oldest. */
     static final int MAX_SESSIONS = 2;

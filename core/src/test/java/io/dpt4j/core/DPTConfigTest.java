@@ -82,21 +82,29 @@ class DPTConfigTest {
     void badValuesNameTheKeyAndTheExpectation() {
         ConfigException e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"hidden_size\": \"big\"}"));
         assertTrue(e.getMessage().contains("\"hidden_size\" must be an integer"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_VALUE, e.kind());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"readout_type\": \"concat\"}"));
         assertTrue(e.getMessage().contains("readout_type") && e.getMessage().contains("ignore, add, project"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_VALUE, e.kind());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"hidden_size\": 100, \"num_attention_heads\": 12}"));
         assertTrue(e.getMessage().contains("multiple of \"num_attention_heads\""), e.getMessage());
+        assertEquals(ConfigException.Kind.INCONSISTENT_VALUES, e.kind());
         assertEquals(0.3, DPTConfig.fromJson("{\"reassemble_factors\": [4, 2, 1, 0.3]}").reassembleFactors.get(3));
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"reassemble_factors\": [4, 2.5, 1, 0.5]}"));
         assertTrue(e.getMessage().contains("reassemble_factors"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_VALUE, e.kind());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"is_hybrid\": true, \"readout_type\": \"add\"}"));
         assertTrue(e.getMessage().contains("is_hybrid"), e.getMessage());
+        assertEquals(ConfigException.Kind.INCONSISTENT_VALUES, e.kind());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"backbone_out_indices\": [2, 5, 8, 40]}"));
         assertTrue(e.getMessage().contains("backbone_out_indices"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_VALUE, e.kind());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"backbone_config\": {\"model_type\": \"resnet\"}}"));
         assertTrue(e.getMessage().contains("resnet"), e.getMessage());
+        assertEquals(ConfigException.Kind.UNSUPPORTED, e.kind());
         e = assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"hidden_size\": 32,"));
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_JSON, e.kind());
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
 
 /**
@@ -117,7 +119,7 @@ public final class HfHub {
         }
 
         /** How waits between retries are spent (tests record them instead of sleeping). */
-        public Builder sleeper(java.util.function.Consumer<Duration> s) {
+        public Builder sleeper(Consumer<Duration> s) {
             this.sleeper = s::accept;
             return this;
         }
@@ -178,7 +180,7 @@ public final class HfHub {
                 revision(options));
     }
 
-    private <T> T wrapOffline(java.util.function.Supplier<T> s, String repoId, String revision) {
+    private <T> T wrapOffline(Supplier<T> s, String repoId, String revision) {
         if (http.offline()) {
             throw new LocalEntryNotFoundException("Offline mode (HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE): cannot ask the Hub"
                     + " about " + HfHubException.where(repoId, null, revision) + "; unset HF_HUB_OFFLINE to go online");

@@ -17,8 +17,9 @@ import okhttp3.Response;
 /**
  * The HTTP layer: builds requests with the token only for the Hub's own origin, follows redirects by hand
  * (relative ones keep the token; one to another host:port never gets it), retries dropped connections and
- * timeouts (never unknown hosts or refused connections: those fail at once), 408/429/5xx with bounded exponential backoff honouring {@code Retry-After}, and maps error answers to
- * the exception types via {@code X-Error-Code}. In offline mode it refuses to send anything.
+ * timeouts (never unknown hosts or refused connections: those fail at once), 408/429/5xx with bounded
+ * exponential backoff honouring {@code Retry-After}, and maps error answers to the exception types via
+ * {@code X-Error-Code}. In offline mode it refuses to send anything.
  */
 final class HubHttp {
     /** Sleeps between retries; replaced in tests to record waits instead of spending them. */

@@ -91,7 +91,8 @@ final class ModelSpec implements Serializable {
 
     /** What identifies one loaded pipeline in an executor: everything but the token. */
     String key() {
-        return task + "|" + model + "|" + (engine == null ? "default" : engine(engine).name()) + "|" + dtype.toLowerCase(Locale.ROOT) + "|" + revision + "|" + cacheDir;
+        return task + "|" + model + "|" + (engine == null ? "default" : engine(engine).name()) + "|"
+                + dtype.toLowerCase(Locale.ROOT) + "|" + revision + "|" + cacheDir;
     }
 
     @Override

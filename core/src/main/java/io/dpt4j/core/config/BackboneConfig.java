@@ -1,5 +1,6 @@
 package io.dpt4j.core.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +24,11 @@ public abstract class BackboneConfig {
 
     /** The backbone's token width where the DPT neck needs it (ViT-like backbones). */
     public int hiddenSize() {
-        throw new ConfigException(modelType() + " backbone has no single hidden_size");
+        throw new ConfigException(ConfigException.Kind.UNSUPPORTED, modelType() + " backbone has no single hidden_size");
     }
 
     public int patchSize() {
-        throw new ConfigException(modelType() + " backbone has no patch_size");
+        throw new ConfigException(ConfigException.Kind.UNSUPPORTED, modelType() + " backbone has no patch_size");
     }
 
     /**
@@ -38,12 +39,17 @@ public abstract class BackboneConfig {
         return false;
     }
 
+    /** The backbone's {@code image_size} {height, width}, or null for backbones without one (BiT). */
+    public int[] imageSize() {
+        return null;
+    }
+
     /** A config's {@code image_size}: an int (a square) or a [height, width] pair. */
     protected static int[] imageSize(JsonFields f, int dflt) {
         if (!f.has("image_size")) {
             return new int[] {dflt, dflt};
         }
-        com.fasterxml.jackson.databind.JsonNode v = f.node().get("image_size");
+        JsonNode v = f.node().get("image_size");
         if (v.isArray() && v.size() == 2 && v.get(0).canConvertToInt() && v.get(1).canConvertToInt()
                 && v.get(0).intValue() > 0 && v.get(1).intValue() > 0) {
             return new int[] {v.get(0).intValue(), v.get(1).intValue()};
@@ -128,7 +134,7 @@ public abstract class BackboneConfig {
         JsonFields f = new JsonFields(node, where);
         String type = f.string("model_type", null);
         if (type == null) {
-            throw new ConfigException(where + ": \"model_type\" is missing; expected one of bit, dinov2, beit, swinv2");
+            throw new ConfigException(ConfigException.Kind.INVALID_VALUE, where + ": \"model_type\" is missing; expected one of bit, dinov2, beit, swinv2");
         }
         switch (type) {
             case "bit":

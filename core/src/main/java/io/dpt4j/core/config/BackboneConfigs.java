@@ -25,7 +25,7 @@ public final class BackboneConfigs {
     static synchronized BackboneConfig resolve(String type, ObjectNode node, String where) {
         BiFunction<ObjectNode, String, BackboneConfig> f = TYPES.get(type);
         if (f == null) {
-            throw new ConfigException(where + ": backbone \"model_type\" \"" + type
+            throw new ConfigException(ConfigException.Kind.UNSUPPORTED, where + ": backbone \"model_type\" \"" + type
                     + "\" is not supported; supported: bit" + (TYPES.isEmpty() ? "" : ", " + String.join(", ", TYPES.keySet())));
         }
         return f.apply(node, where);

@@ -1,6 +1,7 @@
 package io.dpt4j.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dpt4j.core.nn.F;
 
 /** transformers' {@code BeitConfig} as a backbone config (DPT 3.1's BEiT), with transformers' defaults. */
 public final class BeitConfig extends BackboneConfig {
@@ -31,7 +32,7 @@ public final class BeitConfig extends BackboneConfig {
         numAttentionHeads = f.positive("num_attention_heads", 12);
         intermediateSize = f.positive("intermediate_size", 3072);
         hiddenAct = f.string("hidden_act", "gelu");
-        if (!io.dpt4j.core.nn.F.isKnownActivation(hiddenAct)) {
+        if (!F.isKnownActivation(hiddenAct)) {
             throw f.error("hidden_act", "a known activation such as \"gelu\"");
         }
         layerNormEps = f.number("layer_norm_eps", 1e-12);
@@ -47,11 +48,13 @@ public final class BeitConfig extends BackboneConfig {
         addFpn = f.bool("add_fpn", false);
         reshapeHiddenStates = f.bool("reshape_hidden_states", true);
         if (hiddenSize % numAttentionHeads != 0) {
-            throw new ConfigException(where + ": \"hidden_size\" (" + hiddenSize + ") must be a multiple of \"num_attention_heads\" ("
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"hidden_size\" (" + hiddenSize + ") must be a multiple of \"num_attention_heads\" ("
                     + numAttentionHeads + ")");
         }
         if (addFpn) {
-            throw new ConfigException(where + ": \"add_fpn\": true (BEiT's FPN for detection) is not supported; DPT uses \"add_fpn\": false");
+            throw new ConfigException(ConfigException.Kind.UNSUPPORTED,
+                    where + ": \"add_fpn\": true (BEiT's FPN for detection) is not supported; DPT uses \"add_fpn\": false");
         }
         alignOutputs(f, numHiddenLayers);
     }
@@ -59,6 +62,11 @@ public final class BeitConfig extends BackboneConfig {
     /** The patch grid of the configured image size (BEiT's {@code patch_shape}, the bias tables' window). */
     public int[] patchShape() {
         return new int[] {imageSize[0] / patchSize, imageSize[1] / patchSize};
+    }
+
+    @Override
+    public int[] imageSize() {
+        return imageSize.clone();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.dpt4j.core.config;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,7 @@ public final class BitConfig extends BackboneConfig {
     }
 
     /** The default backbone of DPT-Hybrid when a hybrid config has no backbone_config. */
-    static ObjectNode hybridDefault(com.fasterxml.jackson.databind.ObjectMapper m) {
+    static ObjectNode hybridDefault(ObjectMapper m) {
         ObjectNode n = m.createObjectNode();
         n.put("global_padding", "same");
         n.put("layer_type", "bottleneck");

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dpt4j.converters.AtomicFiles;
+import io.dpt4j.core.CoreConstants;
+import io.dpt4j.core.nn.F;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ import java.util.Map;
  * defaults. The JSON as read is kept, so unknown keys survive {@link #save}; {@link #with} derives a
  * changed config.
  */
-public final class DPTConfig {
+public final class DPTConfig implements PretrainedConfig {
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final ObjectNode raw;
@@ -70,7 +72,7 @@ public final class DPTConfig {
         JsonFields f = new JsonFields(raw, where);
         modelType = f.string("model_type", "dpt");
         if (!modelType.equals("dpt")) {
-            throw new ConfigException(where + ": \"model_type\" is \"" + modelType + "\", expected \"dpt\""
+            throw new ConfigException(ConfigException.Kind.MODEL_TYPE_MISMATCH, where + ": \"model_type\" is \"" + modelType + "\", expected \"dpt\""
                     + (modelType.equals("depth_anything") ? " (use DepthAnythingConfig / DepthAnythingForDepthEstimation)" : ""));
         }
         architectures = f.stringList("architectures", List.of());
@@ -81,7 +83,8 @@ public final class DPTConfig {
         if (isHybrid) {
             backboneConfig = BackboneConfig.fromJson(bb != null ? bb : BitConfig.hybridDefault(MAPPER), where + " backbone_config");
             if (!(backboneConfig instanceof BitConfig)) {
-                throw new ConfigException(where + ": a hybrid DPT (is_hybrid: true) needs a \"bit\" backbone_config, got \""
+                throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                        where + ": a hybrid DPT (is_hybrid: true) needs a \"bit\" backbone_config, got \""
                         + backboneConfig.modelType() + "\"");
             }
             backboneFeatmapShape = f.intList("backbone_featmap_shape", List.of(1, 1024, 24, 24));
@@ -92,7 +95,7 @@ public final class DPTConfig {
             neckIgnoreStages = f.intList("neck_ignore_stages", List.of(0, 1));
         } else {
             if (f.has("backbone") && !f.has("backbone_config")) {
-                throw new ConfigException(where + ": \"backbone\" names a timm/hub backbone (" + raw.get("backbone")
+                throw new ConfigException(ConfigException.Kind.UNSUPPORTED, where + ": \"backbone\" names a timm/hub backbone (" + raw.get("backbone")
                         + "); only configs with a nested \"backbone_config\" are supported");
             }
             backboneConfig = bb == null ? null : BackboneConfig.fromJson(bb, where + " backbone_config");
@@ -104,7 +107,7 @@ public final class DPTConfig {
         numAttentionHeads = f.positive("num_attention_heads", 12);
         intermediateSize = f.positive("intermediate_size", 3072);
         hiddenAct = f.string("hidden_act", "gelu");
-        if (!io.dpt4j.core.nn.F.isKnownActivation(hiddenAct)) {
+        if (!F.isKnownActivation(hiddenAct)) {
             throw f.error("hidden_act", "a known activation such as \"gelu\"");
         }
         layerNormEps = f.number("layer_norm_eps", 1e-12);
@@ -113,7 +116,8 @@ public final class DPTConfig {
         numChannels = f.positive("num_channels", 3);
         qkvBias = f.bool("qkv_bias", true);
         if (backboneConfig == null && hiddenSize % numAttentionHeads != 0) {
-            throw new ConfigException(where + ": \"hidden_size\" (" + hiddenSize + ") must be a multiple of \"num_attention_heads\" ("
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"hidden_size\" (" + hiddenSize + ") must be a multiple of \"num_attention_heads\" ("
                     + numAttentionHeads + ")");
         }
         // Legacy spellings from the first DPT release (out_indices, channels, in_index, use_batch_norm):
@@ -123,7 +127,8 @@ public final class DPTConfig {
                 : f.intList("out_indices", List.of(2, 5, 8, 11));
         readoutType = f.oneOf("readout_type", "project", "ignore", "add", "project");
         if (isHybrid && !readoutType.equals("project")) {
-            throw new ConfigException(where + ": \"readout_type\" must be \"project\" when \"is_hybrid\" is true, got \"" + readoutType + "\"");
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"readout_type\" must be \"project\" when \"is_hybrid\" is true, got \"" + readoutType + "\"");
         }
         reassembleFactors = f.numberList("reassemble_factors", List.of(4.0, 2.0, 1.0, 0.5));
         neckHiddenSizes = f.intList("neck_hidden_sizes", List.of(96, 192, 384, 768));
@@ -191,11 +196,13 @@ public final class DPTConfig {
             }
         }
         if (usesAutoBackbone() && !swin && !backboneConfig.returnsTokenSequences()) {
-            throw new ConfigException(where + ": the " + backboneConfig.modelType() + " backbone_config has \"reshape_hidden_states\": true, "
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": the " + backboneConfig.modelType() + " backbone_config has \"reshape_hidden_states\": true, "
                     + "but DPT's reassemble stage needs token sequences; set it to false (as the hub's DPT checkpoints do)");
         }
         if (addProjection && fusionHiddenSize != 256) {
-            throw new ConfigException(where + ": \"add_projection\" needs \"fusion_hidden_size\" 256 (the projection is a fixed 256->256 conv), got "
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"add_projection\" needs \"fusion_hidden_size\" 256 (the projection is a fixed 256->256 conv), got "
                     + fusionHiddenSize);
         }
     }
@@ -212,7 +219,7 @@ public final class DPTConfig {
             throw f.error("neck_hidden_sizes", "a non-empty list of integers");
         }
         if (factorPerStage && reassembleFactors.size() < n) {
-            throw new ConfigException(f.where() + ": \"reassemble_factors\" has " + reassembleFactors.size()
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES, f.where() + ": \"reassemble_factors\" has " + reassembleFactors.size()
                     + " entries but \"neck_hidden_sizes\" has " + n + "; one factor per neck stage is expected");
         }
         for (double r : reassembleFactors) {
@@ -224,6 +231,23 @@ public final class DPTConfig {
         if (headInIndex < -n || headInIndex >= n) {
             throw f.error("head_in_index", "an index into the " + n + " neck stages (-" + n + " .. " + (n - 1) + ")");
         }
+    }
+
+    @Override
+    public String modelType() {
+        return modelType;
+    }
+
+    @Override
+    public List<String> architectures() {
+        return architectures;
+    }
+
+    /** {@code image_size}, or the backbone's for a DPT on a DINOv2/BEiT/Swinv2 backbone (hybrids use their own). */
+    @Override
+    public int[] inputSize() {
+        int[] backbone = usesAutoBackbone() ? backboneConfig.imageSize() : null;
+        return (backbone != null ? backbone : imageSize).clone();
     }
 
     /** The number of segmentation classes (len(id2label)). */
@@ -262,13 +286,13 @@ public final class DPTConfig {
 
     /** Reads {@code config.json} from a model directory, or the given JSON file. */
     public static DPTConfig fromPretrained(Path dirOrFile) throws IOException {
-        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("config.json") : dirOrFile;
+        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(CoreConstants.CONFIG_FILE) : dirOrFile;
         return fromJson(readObject(file), file.toString());
     }
 
     static ObjectNode readObject(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new ConfigException(file + ": no such file (a model directory needs a config.json)");
+            throw new ConfigException(ConfigException.Kind.MISSING_FILE, file + ": no such file (a model directory needs a config.json)");
         }
         return parse(Files.readString(file), file.toString());
     }
@@ -278,10 +302,10 @@ public final class DPTConfig {
         try {
             n = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(where + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new ConfigException(ConfigException.Kind.INVALID_JSON, where + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (n == null || !n.isObject()) {
-            throw new ConfigException(where + ": expected a JSON object");
+            throw new ConfigException(ConfigException.Kind.INVALID_JSON, where + ": expected a JSON object");
         }
         return (ObjectNode) n;
     }
@@ -308,7 +332,7 @@ public final class DPTConfig {
 
     /** Writes {@code config.json} into {@code dir} atomically (temp file, then move). */
     public void save(Path dir) throws IOException {
-        writeAtomically(dir.resolve("config.json"), toJsonString() + "\n");
+        writeAtomically(dir.resolve(CoreConstants.CONFIG_FILE), toJsonString() + "\n");
     }
 
     static void writeAtomically(Path target, String content) throws IOException {

@@ -2,6 +2,7 @@ package io.dpt4j.core.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dpt4j.core.CoreConstants;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,10 @@ import java.util.List;
  * (DINOv2 by default) and the Depth Anything neck and head, relative or metric. The JSON as read is
  * kept, so unknown keys survive {@link #save}.
  */
-public final class DepthAnythingConfig {
+public final class DepthAnythingConfig implements PretrainedConfig {
+    /** This config's {@code model_type}. */
+    public static final String MODEL_TYPE = "depth_anything";
+
     private final ObjectNode raw;
     private final String where;
 
@@ -39,13 +43,13 @@ public final class DepthAnythingConfig {
         JsonFields f = new JsonFields(raw, where);
         modelType = f.string("model_type", "depth_anything");
         if (!modelType.equals("depth_anything")) {
-            throw new ConfigException(where + ": \"model_type\" is \"" + modelType + "\", expected \"depth_anything\""
+            throw new ConfigException(ConfigException.Kind.MODEL_TYPE_MISMATCH, where + ": \"model_type\" is \"" + modelType + "\", expected \"depth_anything\""
                     + (modelType.equals("dpt") ? " (use DPTConfig / DPTForDepthEstimation)" : ""));
         }
         architectures = f.stringList("architectures", List.of());
         ObjectNode bb = f.object("backbone_config");
         if (bb == null && f.has("backbone")) {
-            throw new ConfigException(where + ": \"backbone\" names a timm/hub backbone (" + raw.get("backbone")
+            throw new ConfigException(ConfigException.Kind.UNSUPPORTED, where + ": \"backbone\" names a timm/hub backbone (" + raw.get("backbone")
                     + "); only configs with a nested \"backbone_config\" are supported");
         }
         backboneConfig = BackboneConfig.fromJson(bb != null ? bb : defaultBackbone(), where + " backbone_config");
@@ -83,7 +87,8 @@ public final class DepthAnythingConfig {
     private void validate(JsonFields f) {
         DPTConfig.validateNeck(f, neckHiddenSizes, reassembleFactors, true, headInIndex);
         if (!backboneConfig.returnsTokenSequences()) {
-            throw new ConfigException(where + ": Depth Anything's neck needs token sequences from the backbone, but the "
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": Depth Anything's neck needs token sequences from the backbone, but the "
                     + backboneConfig.modelType() + " backbone_config returns image maps"
                     + (backboneConfig.modelType().equals("swinv2") ? "" : " (set \"reshape_hidden_states\": false)"));
         }
@@ -98,6 +103,26 @@ public final class DepthAnythingConfig {
         return depthEstimationType.equals("metric");
     }
 
+    @Override
+    public String modelType() {
+        return modelType;
+    }
+
+    @Override
+    public List<String> architectures() {
+        return architectures;
+    }
+
+    /** The backbone's {@code image_size} (Depth Anything has none of its own; DINOv2's default is 518). */
+    @Override
+    public int[] inputSize() {
+        int[] s = backboneConfig.imageSize();
+        if (s == null) {
+            throw new ConfigException(ConfigException.Kind.INVALID_VALUE, where + ": the " + backboneConfig.modelType() + " backbone_config has no image_size");
+        }
+        return s.clone();
+    }
+
     // ---------------------------------------------------------------- reading and writing
 
     public static DepthAnythingConfig fromJson(ObjectNode node, String where) {
@@ -110,7 +135,7 @@ public final class DepthAnythingConfig {
 
     /** Reads {@code config.json} from a model directory, or the given JSON file. */
     public static DepthAnythingConfig fromPretrained(Path dirOrFile) throws IOException {
-        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("config.json") : dirOrFile;
+        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(CoreConstants.CONFIG_FILE) : dirOrFile;
         return fromJson(DPTConfig.readObject(file), file.toString());
     }
 
@@ -136,7 +161,7 @@ public final class DepthAnythingConfig {
 
     /** Writes {@code config.json} into {@code dir} atomically (temp file, then move). */
     public void save(Path dir) throws IOException {
-        DPTConfig.writeAtomically(dir.resolve("config.json"), toJsonString() + "\n");
+        DPTConfig.writeAtomically(dir.resolve(CoreConstants.CONFIG_FILE), toJsonString() + "\n");
     }
 
     @Override

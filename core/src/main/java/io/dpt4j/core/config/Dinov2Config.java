@@ -1,6 +1,7 @@
 package io.dpt4j.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dpt4j.core.nn.F;
 
 /** transformers' {@code Dinov2Config} as a backbone config, with transformers' defaults. */
 public final class Dinov2Config extends BackboneConfig {
@@ -29,7 +30,7 @@ public final class Dinov2Config extends BackboneConfig {
         numAttentionHeads = f.positive("num_attention_heads", 12);
         mlpRatio = f.number("mlp_ratio", 4);
         hiddenAct = f.string("hidden_act", "gelu");
-        if (!io.dpt4j.core.nn.F.isKnownActivation(hiddenAct)) {
+        if (!F.isKnownActivation(hiddenAct)) {
             throw f.error("hidden_act", "a known activation such as \"gelu\"");
         }
         layerNormEps = f.number("layer_norm_eps", 1e-6);
@@ -43,7 +44,8 @@ public final class Dinov2Config extends BackboneConfig {
         reshapeHiddenStates = f.bool("reshape_hidden_states", true);
         useMaskToken = f.bool("use_mask_token", true);
         if (hiddenSize % numAttentionHeads != 0) {
-            throw new ConfigException(where + ": \"hidden_size\" (" + hiddenSize + ") must be a multiple of \"num_attention_heads\" ("
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"hidden_size\" (" + hiddenSize + ") must be a multiple of \"num_attention_heads\" ("
                     + numAttentionHeads + ")");
         }
         if (!(mlpRatio > 0)) {
@@ -61,6 +63,11 @@ public final class Dinov2Config extends BackboneConfig {
     public int swigluHiddenSize() {
         int h = mlpHiddenSize();
         return ((int) (h * 2.0 / 3) + 7) / 8 * 8;
+    }
+
+    @Override
+    public int[] imageSize() {
+        return imageSize.clone();
     }
 
     @Override

@@ -32,7 +32,8 @@ public final class JsonFields {
 
     public ConfigException error(String key, String expected) {
         JsonNode v = node.get(key);
-        return new ConfigException(where + ": \"" + key + "\" must be " + expected + ", got " + (v == null ? "nothing" : v.toString()));
+        return new ConfigException(ConfigException.Kind.INVALID_VALUE,
+                where + ": \"" + key + "\" must be " + expected + ", got " + (v == null ? "nothing" : v.toString()));
     }
 
     public int integer(String key, int dflt) {

@@ -1,6 +1,7 @@
 package io.dpt4j.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dpt4j.core.nn.F;
 import java.util.List;
 
 /** transformers' {@code Swinv2Config} as a backbone config (DPT 3.1's Swinv2), with transformers' defaults. */
@@ -36,7 +37,7 @@ public final class Swinv2Config extends BackboneConfig {
         mlpRatio = f.number("mlp_ratio", 4.0);
         qkvBias = f.bool("qkv_bias", true);
         hiddenAct = f.string("hidden_act", "gelu");
-        if (!io.dpt4j.core.nn.F.isKnownActivation(hiddenAct)) {
+        if (!F.isKnownActivation(hiddenAct)) {
             throw f.error("hidden_act", "a known activation such as \"gelu\"");
         }
         useAbsoluteEmbeddings = f.bool("use_absolute_embeddings", false);
@@ -45,17 +46,19 @@ public final class Swinv2Config extends BackboneConfig {
             throw f.error("depths", "a non-empty list of positive integers");
         }
         if (numHeads.size() < depths.size() || numHeads.stream().anyMatch(h -> h <= 0)) {
-            throw new ConfigException(where + ": \"num_heads\" needs one positive entry per stage of \"depths\" (" + depths.size()
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"num_heads\" needs one positive entry per stage of \"depths\" (" + depths.size()
                     + "), got " + numHeads);
         }
         if (pretrainedWindowSizes.size() < depths.size()) {
-            throw new ConfigException(where + ": \"pretrained_window_sizes\" needs one entry per stage of \"depths\" ("
+            throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
+                    where + ": \"pretrained_window_sizes\" needs one entry per stage of \"depths\" ("
                     + depths.size() + "), got " + pretrainedWindowSizes);
         }
         for (int i = 0; i < depths.size(); i++) {
             long dim = stageDim(i);
             if (dim % numHeads.get(i) != 0) {
-                throw new ConfigException(where + ": stage " + (i + 1) + " has width " + dim + " (embed_dim * 2^" + i
+                throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES, where + ": stage " + (i + 1) + " has width " + dim + " (embed_dim * 2^" + i
                         + "), not a multiple of its num_heads " + numHeads.get(i));
             }
         }
@@ -66,6 +69,11 @@ public final class Swinv2Config extends BackboneConfig {
     /** The token width of stage {@code i} (0-based): embed_dim * 2^i. */
     public int stageDim(int i) {
         return embedDim << i;
+    }
+
+    @Override
+    public int[] imageSize() {
+        return imageSize.clone();
     }
 
     @Override

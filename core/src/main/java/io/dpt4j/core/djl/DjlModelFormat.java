@@ -2,6 +2,7 @@ package io.dpt4j.core.djl;
 
 import ai.djl.Model;
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
  * parameters.
  */
 public final class DjlModelFormat {
-    public static final String SERVING_PROPERTIES = "serving.properties";
+    public static final String SERVING_PROPERTIES = CoreConstants.DJL_SERVING_PROPERTIES;
 
     private DjlModelFormat() {}
 
@@ -37,19 +38,20 @@ public final class DjlModelFormat {
             djl.setBlock(new PreTrainedModelBlock(model));
             djl.save(target, name);
         }
-        Files.copy(hfDirectory.resolve("config.json"), target.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
-        Path pre = hfDirectory.resolve("preprocessor_config.json");
+        Files.copy(hfDirectory.resolve(CoreConstants.CONFIG_FILE), target.resolve(CoreConstants.CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING);
+        Path pre = hfDirectory.resolve(CoreConstants.PREPROCESSOR_CONFIG_FILE);
         if (Files.isRegularFile(pre)) {
-            Files.copy(pre, target.resolve("preprocessor_config.json"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(pre, target.resolve(CoreConstants.PREPROCESSOR_CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING);
         }
         Files.writeString(target.resolve(SERVING_PROPERTIES), "engine=" + DptEngine.ENGINE + "\n"
                 + "option.modelName=" + name + "\n"
+                + CoreConstants.ARG_DJL_BLOCK_FACTORY + "=" + DptBlockFactory.class.getName() + "\n"
                 + "translatorFactory=" + DptTranslatorFactory.class.getName() + "\n");
     }
 
     /** Whether {@code dir} holds a model in this format. */
     public static boolean isDjlFormat(Path dir) throws IOException {
-        if (!Files.isRegularFile(dir.resolve(SERVING_PROPERTIES)) || !Files.isRegularFile(dir.resolve("config.json"))) {
+        if (!Files.isRegularFile(dir.resolve(SERVING_PROPERTIES)) || !Files.isRegularFile(dir.resolve(CoreConstants.CONFIG_FILE))) {
             return false;
         }
         try (Stream<Path> s = Files.list(dir)) {

@@ -1,10 +1,11 @@
 package io.dpt4j.core.djl;
 
 import ai.djl.repository.zoo.Criteria;
+import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.LoadOptions;
+import io.dpt4j.core.ModelFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -18,9 +19,9 @@ import java.nio.file.Path;
  * }
  * }</pre>
  *
- * It points DJL's PyTorch engine at the directory with a {@link PreTrainedModelBlock} and no DJL
- * parameter file ({@code hasParameter=false}); {@link DptTranslatorFactory} loads the Hugging Face
- * weights into the block.
+ * It points DJL's PyTorch engine at the directory; {@link DptBlockFactory} builds the block and loads the
+ * model (with the options as DJL arguments: {@link LoadOptions#toArguments}), {@link DptTranslatorFactory}
+ * builds the translator. Further {@code optArgument}s on the returned builder (e.g. {@code engine}) reach both.
  */
 public final class DptCriteria {
     private DptCriteria() {}
@@ -32,24 +33,19 @@ public final class DptCriteria {
     public static <I, O> Criteria.Builder<I, O> builder(Class<I> input, Class<O> output, String idOrPath, LoadOptions options)
             throws IOException {
         DptEngine.get();
-        Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
-        if (DjlModelFormat.isDjlFormat(dir)) {
-            // DJL's format: rebuild the graph from config.json, DJL reads the .params file into it.
-            PreTrainedModelBlock block = new PreTrainedModelBlock(io.dpt4j.core.AutoModel.fromConfig(dir.resolve("config.json")));
-            return Criteria.builder()
-                    .setTypes(input, output)
-                    .optEngine(DptEngine.ENGINE)
-                    .optModelPath(dir)
-                    .optModelName(DjlModelFormat.savedModelName(dir))
-                    .optBlock(block)
-                    .optTranslatorFactory(new DptTranslatorFactory());
-        }
-        return Criteria.builder()
+        Path dir = ModelFiles.resolve(idOrPath, options);
+        Criteria.Builder<I, O> b = Criteria.builder()
                 .setTypes(input, output)
                 .optEngine(DptEngine.ENGINE)
                 .optModelPath(dir)
-                .optBlock(new PreTrainedModelBlock())
-                .optOption("hasParameter", "false")
+                .optArgument(CoreConstants.ARG_DJL_BLOCK_FACTORY, new DptBlockFactory())
                 .optTranslatorFactory(new DptTranslatorFactory());
+        options.toArguments().forEach(b::optArgument);
+        if (DjlModelFormat.isDjlFormat(dir)) {
+            // DJL's format: the block factory builds the graph from config.json, DJL reads the .params file into it.
+            return b.optModelName(DjlModelFormat.savedModelName(dir));
+        }
+        // A Hugging Face directory: no DJL parameter file; the block factory loads the weights.
+        return b.optOption("hasParameter", "false");
     }
 }

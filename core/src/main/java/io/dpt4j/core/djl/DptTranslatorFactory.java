@@ -8,20 +8,24 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DPTForSemanticSegmentation;
 import io.dpt4j.core.LoadOptions;
-import io.dpt4j.core.PreTrainedModel;
+import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
 import io.dpt4j.core.processing.DPTImageProcessor;
+import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * DJL {@link TranslatorFactory} for DPT checkpoints: loads the Hugging Face model directory DJL was
- * pointed at ({@code config.json} + weights + {@code preprocessor_config.json}) into the
- * {@link PreTrainedModelBlock} and returns the matching translator. Supported types:
+ * DJL {@link TranslatorFactory} for DPT checkpoints: builds the translator for the model directory DJL was
+ * pointed at from its {@code preprocessor_config.json} and {@code config.json} (labels) and the DJL
+ * arguments, and nothing else: it loads no weights and picks no engine (the model's block does that:
+ * {@link DptBlockFactory}). Arguments are parsed by {@link LoadOptions#fromArguments}, so a bad
+ * {@code engine} or {@code dtype} fails here, naming the argument. Supported types:
  * {@code (Image, DepthEstimationResult)} and {@code (Image, CategoryMask)}. Use {@link DptCriteria} to
  * build the Criteria.
  */
@@ -43,35 +47,27 @@ public final class DptTranslatorFactory implements TranslatorFactory {
             throw new IllegalArgumentException("DptTranslatorFactory supports (Image, DepthEstimationResult) and (Image, CategoryMask), not ("
                     + input.getSimpleName() + ", " + output.getSimpleName() + ")");
         }
-        if (!(model.getBlock() instanceof PreTrainedModelBlock)) {
-            throw new IllegalArgumentException("the Criteria needs optBlock(new PreTrainedModelBlock()) and optOption(\"hasParameter\", \"false\"); "
-                    + "DptCriteria.builder(...) sets both");
-        }
+        LoadOptions.fromArguments(arguments); // validates engine, dtype, ... (the block applies them)
         Path dir = model.getModelPath();
         try {
-            PreTrainedModelBlock block = (PreTrainedModelBlock) model.getBlock();
-            if (block.getModel() == null) {
-                block.setModel(AutoModel.fromPretrained(dir, LoadOptions.defaults()));
-            }
-            PreTrainedModel<?, ?> m = block.getModel();
-            // Freed with the DJL model (ZooModel.close closes its manager), ONNX Runtime sessions first:
-            // in DJL's own format the weights live on that manager. Closing twice is harmless.
-            model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(m), m);
             DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
-            // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
-            m.setEngine(io.dpt4j.core.pipelines.Pipelines.defaultEngine(processor));
+            Path config = dir.resolve(CoreConstants.CONFIG_FILE);
+            boolean segmentation = SEGMENTATION.equals(AutoModel.architectureOf(config));
             if (output == CategoryMask.class) {
-                if (!(m instanceof DPTForSemanticSegmentation)) {
-                    throw new IllegalArgumentException(dir + " holds a " + m.getClass().getSimpleName() + "; CategoryMask needs a segmentation model");
+                if (!segmentation) {
+                    throw new IllegalArgumentException(dir + " holds a " + AutoModel.architectureOf(config)
+                            + "; CategoryMask needs a " + SEGMENTATION);
                 }
-                return (Translator<I, O>) new SemanticSegmentationTranslator(processor, ((DPTForSemanticSegmentation) m).getConfig().id2label);
+                return (Translator<I, O>) new SemanticSegmentationTranslator(processor, DPTConfig.fromPretrained(config).id2label);
             }
-            if (m instanceof DPTForSemanticSegmentation) {
+            if (segmentation) {
                 throw new IllegalArgumentException(dir + " holds a segmentation model; ask for CategoryMask");
             }
             return (Translator<I, O>) new DepthEstimationTranslator(processor);
-        } catch (java.io.IOException e) {
-            throw new TranslateException("cannot load the DPT model from " + dir + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new TranslateException("cannot read the DPT model's configuration in " + dir + ": " + e.getMessage(), e);
         }
     }
+
+    private static final String SEGMENTATION = DPTForSemanticSegmentation.class.getSimpleName();
 }

@@ -1,56 +1,53 @@
 package io.dpt4j.core.djl;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import io.dpt4j.core.outputs.ModelOutput;
 import io.dpt4j.core.outputs.SemanticSegmenterOutput;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+import java.util.Objects;
 
 /**
- * The DJL {@code Block} a {@code Predictor} runs: it holds a loaded DPT4J model (set by the translator
- * factory once DJL has created the {@code Model}) and returns its primary output
- * ({@code predicted_depth} or {@code logits}).
+ * The DJL {@code Block} a {@code Predictor} runs: it holds a DPT4J model (built and loaded by
+ * {@link DptBlockFactory}; in DJL's own format DJL reads the weights into it) and returns its primary
+ * output ({@code predicted_depth} or {@code logits}). Its module tree is the block's child, so DJL saves
+ * and loads its weights.
  */
 public final class PreTrainedModelBlock extends AbstractBlock {
-    private volatile PreTrainedModel<?, ?> model;
-
-    public PreTrainedModelBlock() {}
+    private final PreTrainedModel<?, ?> model;
 
     public PreTrainedModelBlock(PreTrainedModel<?, ?> model) {
-        setModel(model);
-    }
-
-    /** Sets the model; its module tree becomes this block's child, so DJL saves and loads its weights. */
-    public synchronized void setModel(PreTrainedModel<?, ?> model) {
-        if (this.model != null) {
-            throw new IllegalStateException("this block already holds a model");
-        }
-        this.model = model;
+        this.model = Objects.requireNonNull(model, "model");
         addChildBlock("model", model.block());
         // Any batch of images; the spatial size is the model's to check.
         inputShapes = new Shape[] {new Shape(-1, 3, -1, -1)};
-        inputNames = java.util.List.of("pixel_values");
+        inputNames = List.of("pixel_values");
     }
 
     /** Initialised when it holds a model whose every weight is loaded. */
     @Override
     public boolean isInitialized() {
-        return model != null && getParameters().values().stream().allMatch(ai.djl.nn.Parameter::isInitialized);
+        return getParameters().values().stream().allMatch(Parameter::isInitialized);
     }
 
     @Override
-    protected void saveMetadata(java.io.DataOutputStream os) {
+    protected void saveMetadata(DataOutputStream os) {
         // the wrapped model's config.json travels beside the parameter file
     }
 
     @Override
-    protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
+    protected void loadMetadata(byte loadVersion, DataInputStream is) throws MalformedModelException {
         if (loadVersion != version) {
-            throw new ai.djl.MalformedModelException("unsupported DPT4J block format version " + loadVersion);
+            throw new MalformedModelException("unsupported DPT4J block format version " + loadVersion);
         }
     }
 
@@ -60,9 +57,6 @@ public final class PreTrainedModelBlock extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        if (model == null) {
-            throw new IllegalStateException("no DPT4J model in this block: build the Criteria with DptCriteria");
-        }
         ModelOutput out = model.forward(inputs.singletonOrThrow());
         if (out instanceof DepthEstimatorOutput) {
             return new NDList(((DepthEstimatorOutput) out).predictedDepth);

@@ -8,6 +8,8 @@ import ai.djl.nn.Parameter;
 import io.dpt4j.converters.TensorInfo;
 import io.dpt4j.converters.TensorReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -104,8 +106,8 @@ public final class StateDictLoader {
     }
 
     private static NDArray toArray(TensorReader reader, String key, Shape shape, NDManager manager) throws IOException {
-        java.nio.ByteBuffer data = reader.toF32(key).duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        if (data.isDirect() && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+        ByteBuffer data = reader.toF32(key).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (data.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             // Zero-copy: an F32 tensor of a memory-mapped file becomes the weight itself (DJL keeps the
             // buffer reachable for the array's lifetime, and Java never unmaps a reachable mapping), so
             // the weights are in memory once and loading copies nothing. Weights are never written.

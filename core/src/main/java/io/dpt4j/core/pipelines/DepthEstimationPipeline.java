@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.LoadOptions;
+import io.dpt4j.core.ModelFiles;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import io.dpt4j.core.outputs.ModelOutput;
@@ -12,6 +13,10 @@ import io.dpt4j.core.processing.DPTImageProcessor;
 import io.dpt4j.core.processing.FloatTensor;
 import io.dpt4j.core.processing.Uint8Image;
 import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +53,7 @@ public final class DepthEstimationPipeline implements AutoCloseable {
     }
 
     public static DepthEstimationPipeline fromPretrained(String idOrPath, LoadOptions options) throws IOException {
-        java.nio.file.Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
+        Path dir = ModelFiles.resolve(idOrPath, options);
         DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
         PreTrainedModel<?, ?> model = Pipelines.model(dir, options, processor);
         if (!isDepthModel(model)) {
@@ -60,9 +65,9 @@ public final class DepthEstimationPipeline implements AutoCloseable {
     }
 
     static boolean isDepthModel(PreTrainedModel<?, ?> model) {
-        java.lang.reflect.Type t = model.getClass().getGenericSuperclass();
-        return t instanceof java.lang.reflect.ParameterizedType
-                && ((java.lang.reflect.ParameterizedType) t).getActualTypeArguments()[1] == DepthEstimatorOutput.class;
+        Type t = model.getClass().getGenericSuperclass();
+        return t instanceof ParameterizedType
+                && ((ParameterizedType) t).getActualTypeArguments()[1] == DepthEstimatorOutput.class;
     }
 
     public DPTImageProcessor processor() {
@@ -99,7 +104,7 @@ public final class DepthEstimationPipeline implements AutoCloseable {
         try (NDManager m = DptEngine.newManager()) {
             // Only LOOKAHEAD decoded images wait at a time: decoding every photo up front would hold
             // them all in memory (a 4000x3000 photo is 36 MB decoded).
-            java.util.ArrayDeque<Future<Prepared>> ahead = new java.util.ArrayDeque<>();
+            ArrayDeque<Future<Prepared>> ahead = new ArrayDeque<>();
             int submitted = 0;
             for (int i = 0; i < images.size(); i++) {
                 while (submitted < images.size() && submitted <= i + LOOKAHEAD) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.DPTForSemanticSegmentation;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.LoadOptions;
+import io.dpt4j.core.ModelFiles;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.outputs.ModelOutput;
@@ -15,7 +16,9 @@ import io.dpt4j.core.processing.FloatTensor;
 import io.dpt4j.core.processing.LongTensor;
 import io.dpt4j.core.processing.Uint8Image;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +48,7 @@ public final class ImageSegmentationPipeline implements AutoCloseable {
     }
 
     public static ImageSegmentationPipeline fromPretrained(String idOrPath, LoadOptions options) throws IOException {
-        java.nio.file.Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
+        Path dir = ModelFiles.resolve(idOrPath, options);
         DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
         PreTrainedModel<?, ?> model = Pipelines.model(dir, options, processor);
         if (!(model instanceof DPTForSemanticSegmentation)) {
@@ -100,7 +103,7 @@ public final class ImageSegmentationPipeline implements AutoCloseable {
         for (Map.Entry<Long, Integer> e : counts.entrySet()) {
             long id = e.getKey();
             BufferedImage mask = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-            byte[] px = ((java.awt.image.DataBufferByte) mask.getRaster().getDataBuffer()).getData();
+            byte[] px = ((DataBufferByte) mask.getRaster().getDataBuffer()).getData();
             for (int i = 0; i < labels.length; i++) {
                 if (labels[i] == id) {
                     px[i] = (byte) 255;

@@ -1,5 +1,6 @@
 package io.dpt4j.core.pipelines;
 
+import ai.djl.modality.cv.Image;
 import io.dpt4j.core.processing.ImageLoader;
 import io.dpt4j.core.processing.Uint8Image;
 import java.awt.image.BufferedImage;
@@ -30,8 +31,8 @@ final class Images {
         if (image instanceof byte[]) {
             return ImageLoader.load((byte[]) image);
         }
-        if (image instanceof ai.djl.modality.cv.Image) {
-            Object wrapped = ((ai.djl.modality.cv.Image) image).getWrappedImage();
+        if (image instanceof Image) {
+            Object wrapped = ((Image) image).getWrappedImage();
             if (wrapped instanceof BufferedImage) {
                 return ImageLoader.load((BufferedImage) wrapped);
             }

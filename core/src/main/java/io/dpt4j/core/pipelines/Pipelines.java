@@ -1,6 +1,7 @@
 package io.dpt4j.core.pipelines;
 
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.processing.DPTImageProcessor;
@@ -16,7 +17,7 @@ public final class Pipelines {
      * the processor gives every image the same size, PyTorch when sizes vary with the photo (keep
      * aspect ratio, no resize, padding), since ONNX Runtime builds a session per input size.
      */
-    static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
+    public static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
         if (options.engine() == null) {
             m.setEngine(defaultEngine(processor));
@@ -25,9 +26,9 @@ public final class Pipelines {
     }
 
     /** The engine policy above, for pipelines and DJL predictors. */
-    public static io.dpt4j.core.ExecutionEngine defaultEngine(DPTImageProcessor processor) {
+    public static ExecutionEngine defaultEngine(DPTImageProcessor processor) {
         boolean fixedSize = processor.doResize() && !processor.keepAspectRatio() && !processor.doPad()
                 && processor.sizeHeight() > 0 && processor.sizeWidth() > 0;
-        return fixedSize ? io.dpt4j.core.ExecutionEngine.AUTO : io.dpt4j.core.ExecutionEngine.PYTORCH;
+        return fixedSize ? ExecutionEngine.AUTO : ExecutionEngine.PYTORCH;
     }
 }

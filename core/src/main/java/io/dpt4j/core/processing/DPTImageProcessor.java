@@ -1,7 +1,33 @@
 package io.dpt4j.core.processing;
 
-import static io.dpt4j.core.processing.ProcessingConstants.*;
+import static io.dpt4j.core.CoreConstants.CALL_OPTIONS;
+import static io.dpt4j.core.CoreConstants.DEFAULT_RESAMPLE;
+import static io.dpt4j.core.CoreConstants.DEFAULT_RESCALE_FACTOR;
+import static io.dpt4j.core.CoreConstants.DEFAULT_SIZE;
+import static io.dpt4j.core.CoreConstants.DO_NORMALIZE;
+import static io.dpt4j.core.CoreConstants.DO_PAD;
+import static io.dpt4j.core.CoreConstants.DO_REDUCE_LABELS;
+import static io.dpt4j.core.CoreConstants.DO_RESCALE;
+import static io.dpt4j.core.CoreConstants.DO_RESIZE;
+import static io.dpt4j.core.CoreConstants.DPT_IMAGE_PROCESSOR;
+import static io.dpt4j.core.CoreConstants.ENSURE_MULTIPLE_OF;
+import static io.dpt4j.core.CoreConstants.FEATURE_EXTRACTOR_TYPE;
+import static io.dpt4j.core.CoreConstants.HEIGHT;
+import static io.dpt4j.core.CoreConstants.IGNORE_LABEL;
+import static io.dpt4j.core.CoreConstants.IMAGENET_STANDARD_MEAN;
+import static io.dpt4j.core.CoreConstants.IMAGENET_STANDARD_STD;
+import static io.dpt4j.core.CoreConstants.IMAGE_MEAN;
+import static io.dpt4j.core.CoreConstants.IMAGE_PROCESSOR_TYPE;
+import static io.dpt4j.core.CoreConstants.IMAGE_STD;
+import static io.dpt4j.core.CoreConstants.KEEP_ASPECT_RATIO;
+import static io.dpt4j.core.CoreConstants.PREPROCESSOR_CONFIG_FILE;
+import static io.dpt4j.core.CoreConstants.RESAMPLE;
+import static io.dpt4j.core.CoreConstants.RESCALE_FACTOR;
+import static io.dpt4j.core.CoreConstants.SIZE;
+import static io.dpt4j.core.CoreConstants.SIZE_DIVISOR;
+import static io.dpt4j.core.CoreConstants.WIDTH;
 
+import io.dpt4j.core.CoreConstants;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +35,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dpt4j.core.outputs.DepthEstimatorOutput;
+import io.dpt4j.core.outputs.SemanticSegmenterOutput;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +63,7 @@ import java.util.TreeMap;
  * back as int64 {@code labels}.
  *
  * <p>Instances are immutable. Options passed to {@link #preprocess(List, List, Map)} override the
- * configuration for that call only, using the Python argument names ({@link ProcessingConstants#CALL_OPTIONS}).
+ * configuration for that call only, using the Python argument names ({@link CoreConstants#CALL_OPTIONS}).
  */
 public class DPTImageProcessor {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -163,7 +192,7 @@ public class DPTImageProcessor {
     }
 
     /**
-     * A copy with call arguments applied (Python names, see {@link ProcessingConstants#CALL_OPTIONS});
+     * A copy with call arguments applied (Python names, see {@link CoreConstants#CALL_OPTIONS});
      * a null value means "use the configured one", as in Python.
      *
      * @throws PreprocessorConfigException for an unknown option or a value of the wrong type
@@ -579,7 +608,7 @@ public class DPTImageProcessor {
         if (pixels > hardLimit) {
             throw new PreprocessorConfigException("key '" + SIZE + "' (" + sizeNode + "): resizing a " + width + "x" + height
                     + " image gives " + hw[1] + "x" + hw[0] + " = " + pixels + " pixels, over the limit of " + hardLimit
-                    + " (the decompression-bomb limit, -D" + ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY
+                    + " (the decompression-bomb limit, -D" + CoreConstants.MAX_IMAGE_PIXELS_PROPERTY
                     + "); expected a size of at most a few thousand pixels per side");
         }
         return hw;
@@ -652,7 +681,7 @@ public class DPTImageProcessor {
     private static float[] perChannel(double[] v, int channels, String name) {
         float[] r = new float[channels];
         if (v.length == 1) {
-            java.util.Arrays.fill(r, (float) v[0]);
+            Arrays.fill(r, (float) v[0]);
             return r;
         }
         if (v.length != channels) {
@@ -672,13 +701,13 @@ public class DPTImageProcessor {
      * {@link DPTPostProcessing#postProcessSemanticSegmentation(float[], long[], List)}.
      */
     /** transformers' {@code post_process_semantic_segmentation(outputs, target_sizes)} on a model output. */
-    public List<LongTensor> postProcessSemanticSegmentation(io.dpt4j.core.outputs.SemanticSegmenterOutput outputs,
+    public List<LongTensor> postProcessSemanticSegmentation(SemanticSegmenterOutput outputs,
             List<int[]> targetSizes) {
         return postProcessSemanticSegmentation(outputs.logits.toFloatArray(), outputs.logits.getShape().getShape(), targetSizes);
     }
 
     /** transformers' {@code post_process_depth_estimation(outputs, target_sizes)} on a model output. */
-    public List<FloatTensor> postProcessDepthEstimation(io.dpt4j.core.outputs.DepthEstimatorOutput outputs, List<int[]> targetSizes) {
+    public List<FloatTensor> postProcessDepthEstimation(DepthEstimatorOutput outputs, List<int[]> targetSizes) {
         return postProcessDepthEstimation(outputs.predictedDepth.toFloatArray(), outputs.predictedDepth.getShape().getShape(),
                 targetSizes);
     }

@@ -1,6 +1,9 @@
 package io.dpt4j.core.processing;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Small byte-level helpers for the container formats the loader inspects (JPEG markers, PNG chunks). */
 final class ImageFormats {
@@ -88,9 +91,9 @@ final class ImageFormats {
      * (and so transformers) ignores embedded profiles, while ImageIO would colour-convert with them.
      */
     static byte[] jpegWithoutIcc(byte[] b) {
-        java.util.List<int[]> drop = new java.util.ArrayList<>();
+        List<int[]> drop = new ArrayList<>();
         jpegSegments(b, (marker, off, len) -> {
-            if (marker == 0xE2 && len >= 12 && new String(b, off, 11, java.nio.charset.StandardCharsets.ISO_8859_1)
+            if (marker == 0xE2 && len >= 12 && new String(b, off, 11, StandardCharsets.ISO_8859_1)
                     .equals("ICC_PROFILE")) {
                 drop.add(new int[] {off - 4, len + 4});
             }
@@ -117,7 +120,7 @@ final class ImageFormats {
             if (len < 0 || p + 12 + len > b.length) {
                 return null;
             }
-            String t = new String(b, p + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String t = new String(b, p + 4, 4, StandardCharsets.ISO_8859_1);
             if (t.equals(type)) {
                 return new int[] {p + 8, (int) len};
             }

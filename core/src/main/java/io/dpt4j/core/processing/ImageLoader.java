@@ -1,5 +1,6 @@
 package io.dpt4j.core.processing;
 
+import io.dpt4j.core.CoreConstants;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -36,7 +37,7 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>Like Pillow, the size an image declares is checked before its pixels are decoded (decompression
  * bombs: {@link #maxImagePixels()}), and a truncated file is an error unless
- * {@value ProcessingConstants#LOAD_TRUNCATED_IMAGES_PROPERTY} is {@code true}.
+ * {@value CoreConstants#LOAD_TRUNCATED_IMAGES_PROPERTY} is {@code true}.
  */
 public final class ImageLoader {
     private static final System.Logger LOG = System.getLogger(ImageLoader.class.getName());
@@ -49,16 +50,16 @@ public final class ImageLoader {
      * The decompression-bomb limit in pixels (Pillow's {@code Image.MAX_IMAGE_PIXELS}): above it an image
      * loads with a warning, above twice it loading fails before any pixel is decoded. 0 means no limit.
      * From {@link #setMaxImagePixels}, else the system property
-     * {@value ProcessingConstants#MAX_IMAGE_PIXELS_PROPERTY}, else {@link ProcessingConstants#MAX_IMAGE_PIXELS}.
+     * {@value CoreConstants#MAX_IMAGE_PIXELS_PROPERTY}, else {@link CoreConstants#MAX_IMAGE_PIXELS}.
      */
     public static long maxImagePixels() {
         Long o = maxImagePixelsOverride;
         if (o != null) {
             return o;
         }
-        String p = System.getProperty(ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY);
+        String p = System.getProperty(CoreConstants.MAX_IMAGE_PIXELS_PROPERTY);
         if (p == null || p.isBlank()) {
-            return ProcessingConstants.MAX_IMAGE_PIXELS;
+            return CoreConstants.MAX_IMAGE_PIXELS;
         }
         if (p.strip().equalsIgnoreCase("none")) {
             return 0;
@@ -71,7 +72,7 @@ public final class ImageLoader {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("system property " + ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY + "='" + p
+        throw new IllegalArgumentException("system property " + CoreConstants.MAX_IMAGE_PIXELS_PROPERTY + "='" + p
                 + "': expected a number of pixels, or 'none' for no limit");
     }
 
@@ -93,7 +94,7 @@ public final class ImageLoader {
         if (pixels > 2 * limit) {
             throw new ImageLoadException(name + ": image size (" + width + "x" + height + " = " + pixels
                     + " pixels) exceeds limit of " + 2 * limit + " pixels, could be decompression bomb DOS attack"
-                    + " (raise it with -D" + ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY + "=N if the image is trusted)");
+                    + " (raise it with -D" + CoreConstants.MAX_IMAGE_PIXELS_PROPERTY + "=N if the image is trusted)");
         }
         if (pixels > limit) {
             LOG.log(System.Logger.Level.WARNING, name + ": image size (" + pixels + " pixels) exceeds limit of " + limit
@@ -102,7 +103,7 @@ public final class ImageLoader {
     }
 
     private static boolean loadTruncatedImages() {
-        return Boolean.parseBoolean(System.getProperty(ProcessingConstants.LOAD_TRUNCATED_IMAGES_PROPERTY, "false"));
+        return Boolean.parseBoolean(System.getProperty(CoreConstants.LOAD_TRUNCATED_IMAGES_PROPERTY, "false"));
     }
 
     /**
@@ -217,7 +218,7 @@ public final class ImageLoader {
                 }
                 if (!loadTruncatedImages() && warnings.stream().anyMatch(ImageLoader::isTruncationWarning)) {
                     throw new ImageLoadException(name + ": cannot decode image: image file is truncated (set -D"
-                            + ProcessingConstants.LOAD_TRUNCATED_IMAGES_PROPERTY + "=true to accept it, as Pillow's"
+                            + CoreConstants.LOAD_TRUNCATED_IMAGES_PROPERTY + "=true to accept it, as Pillow's"
                             + " LOAD_TRUNCATED_IMAGES does)");
                 }
                 return img;

@@ -1,5 +1,6 @@
 package io.dpt4j.core.processing;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -209,7 +210,7 @@ public final class PilResize {
             int n = c.bounds[2 * yy + 1];
             int kb = yy * c.ksize;
             int[] acc = new int[rowLen];
-            java.util.Arrays.fill(acc, HALF);
+            Arrays.fill(acc, HALF);
             // Row-wise accumulation keeps memory access sequential; integer sums are order independent.
             for (int y = 0; y < n; y++) {
                 int k = c.weights[kb + y];

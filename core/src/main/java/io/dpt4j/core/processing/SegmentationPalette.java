@@ -1,5 +1,6 @@
 package io.dpt4j.core.processing;
 
+import io.dpt4j.core.CoreConstants;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
@@ -31,7 +32,7 @@ public final class SegmentationPalette {
             }
             p[i] = new int[] {r, g, b};
         }
-        p[ProcessingConstants.IGNORE_LABEL] = new int[] {0, 0, 0};
+        p[CoreConstants.IGNORE_LABEL] = new int[] {0, 0, 0};
         return p;
     }
 
@@ -75,7 +76,7 @@ public final class SegmentationPalette {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         for (int i = 0; i < labels.length; i++) {
-            boolean ignore = labels[i] == ProcessingConstants.IGNORE_LABEL;
+            boolean ignore = labels[i] == CoreConstants.IGNORE_LABEL;
             int[] c = PALETTE[(int) Math.floorMod(labels[i], 256L)];
             for (int k = 0; k < 3; k++) {
                 int v = src[3 * i + k] & 0xFF;

@@ -52,12 +52,14 @@ class FamilyConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> dpt("{\"model_type\": \"dinov2\", \"num_hidden_layers\": 2, \"out_features\": [\"stage7\"]}"));
         assertTrue(e.getMessage().contains("out_features"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_VALUE, e.kind());
     }
 
     @Test
     void dptRefusesDinov2MapsBecauseTheNeckNeedsTokens() {
         ConfigException e = assertThrows(ConfigException.class, () -> dpt("{\"model_type\": \"dinov2\"}"));
         assertTrue(e.getMessage().contains("reshape_hidden_states"), e.getMessage());
+        assertEquals(ConfigException.Kind.INCONSISTENT_VALUES, e.kind());
     }
 
     @Test
@@ -91,12 +93,14 @@ class FamilyConfigTest {
         assertEquals(192, c.stageDim(1));
         ConfigException e = assertThrows(ConfigException.class, () -> dpt("{\"model_type\": \"swinv2\", \"num_heads\": [3, 6]}"));
         assertTrue(e.getMessage().contains("num_heads"), e.getMessage());
+        assertEquals(ConfigException.Kind.INCONSISTENT_VALUES, e.kind());
     }
 
     @Test
     void unknownBackboneTypeNamesTheSupportedOnes() {
         ConfigException e = assertThrows(ConfigException.class, () -> dpt("{\"model_type\": \"convnext\"}"));
         assertTrue(e.getMessage().contains("dinov2") && e.getMessage().contains("swinv2"), e.getMessage());
+        assertEquals(ConfigException.Kind.UNSUPPORTED, e.kind());
     }
 
     @Test
@@ -127,15 +131,18 @@ class FamilyConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> DepthAnythingConfig.fromJson("{\"model_type\": \"depth_anything\", \"depth_estimation_type\": \"absolute\"}"));
         assertTrue(e.getMessage().contains("depth_estimation_type"), e.getMessage());
+        assertEquals(ConfigException.Kind.INVALID_VALUE, e.kind());
     }
 
     @Test
     void depthAnythingRejectsOtherModelTypesAndMapBackbones() {
         ConfigException e = assertThrows(ConfigException.class, () -> DepthAnythingConfig.fromJson("{\"model_type\": \"dpt\"}"));
         assertTrue(e.getMessage().contains("DPTConfig"), e.getMessage());
+        assertEquals(ConfigException.Kind.MODEL_TYPE_MISMATCH, e.kind());
         e = assertThrows(ConfigException.class, () -> DepthAnythingConfig.fromJson(
                 "{\"model_type\": \"depth_anything\", \"backbone_config\": {\"model_type\": \"swinv2\"}}"));
         assertTrue(e.getMessage().contains("token sequences"), e.getMessage());
+        assertEquals(ConfigException.Kind.INCONSISTENT_VALUES, e.kind());
         assertThrows(ConfigException.class, () -> DPTConfig.fromJson("{\"model_type\": \"depth_anything\"}"));
     }
 

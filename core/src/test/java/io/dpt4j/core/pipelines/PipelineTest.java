@@ -133,7 +133,9 @@ class PipelineTest {
         assertTrue(io.dpt4j.core.djl.DjlModelFormat.isDjlFormat(djlDir));
         Path photo = photo("rocket_213x142.png");
         DepthEstimationResult viaPipeline;
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(hf.toString())) {
+        // DJL's format names engine=PyTorch in its serving.properties, which the block factory honours.
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(hf.toString(),
+                io.dpt4j.core.LoadOptions.defaults().engine(io.dpt4j.core.ExecutionEngine.PYTORCH))) {
             viaPipeline = p.predict(photo);
         }
         try (ZooModel<Image, DepthEstimationResult> model = DptCriteria.builder(Image.class, DepthEstimationResult.class,

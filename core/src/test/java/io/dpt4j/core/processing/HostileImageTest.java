@@ -1,5 +1,6 @@
 package io.dpt4j.core.processing;
 
+import io.dpt4j.core.CoreConstants;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,8 +30,8 @@ class HostileImageTest {
     @AfterEach
     void resetLimits() {
         ImageLoader.setMaxImagePixels(null);
-        System.clearProperty(ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY);
-        System.clearProperty(ProcessingConstants.LOAD_TRUNCATED_IMAGES_PROPERTY);
+        System.clearProperty(CoreConstants.MAX_IMAGE_PIXELS_PROPERTY);
+        System.clearProperty(CoreConstants.LOAD_TRUNCATED_IMAGES_PROPERTY);
     }
 
     /** A PNG that declares {@code w x h} 8-bit grayscale pixels but carries only one row of data (a few hundred bytes). */
@@ -78,7 +79,7 @@ class HostileImageTest {
         assertTrue(e.getMessage().contains("225000000 pixels") && e.getMessage().contains("exceeds limit of 178956970")
                 && e.getMessage().contains("decompression bomb"), e.getMessage());
         assertThrows(ImageLoadException.class, () -> ImageLoader.loadSegmentationMap(bomb));
-        assertEquals(ProcessingConstants.MAX_IMAGE_PIXELS, ImageLoader.maxImagePixels());
+        assertEquals(CoreConstants.MAX_IMAGE_PIXELS, ImageLoader.maxImagePixels());
     }
 
     @Test
@@ -107,9 +108,9 @@ class HostileImageTest {
             ImageLoader.setMaxImagePixels(0L); // no limit, as MAX_IMAGE_PIXELS = None
             assertEquals(225 * 3, ImageLoader.load(png(15, 15)).data().length);
             ImageLoader.setMaxImagePixels(null);
-            System.setProperty(ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY, "100");
+            System.setProperty(CoreConstants.MAX_IMAGE_PIXELS_PROPERTY, "100");
             assertThrows(ImageLoadException.class, () -> ImageLoader.load(png(15, 15)));
-            System.setProperty(ProcessingConstants.MAX_IMAGE_PIXELS_PROPERTY, "none");
+            System.setProperty(CoreConstants.MAX_IMAGE_PIXELS_PROPERTY, "none");
             assertEquals(0, ImageLoader.maxImagePixels());
         } finally {
             jul.removeHandler(h);
@@ -152,7 +153,7 @@ class HostileImageTest {
         ImageLoader.load(full);
         ImageLoadException e = assertThrows(ImageLoadException.class, () -> ImageLoader.load(cut));
         assertTrue(e.getMessage().contains("image file is truncated"), e.getMessage());
-        System.setProperty(ProcessingConstants.LOAD_TRUNCATED_IMAGES_PROPERTY, "true");
+        System.setProperty(CoreConstants.LOAD_TRUNCATED_IMAGES_PROPERTY, "true");
         assertEquals(64 * 64 * 3, ImageLoader.load(cut).data().length);
     }
 

@@ -1,8 +1,12 @@
 package io.dpt4j.cli;
 
+import io.dpt4j.core.LoadOptions;
+import io.dpt4j.core.ModelFiles;
+import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.hub.HfHub;
 import io.dpt4j.hub.HfHubException;
 import io.dpt4j.hub.HubDownloadOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -43,17 +47,9 @@ public final class HubArgs {
         return s;
     }
 
-    /** The download options the parsed hub options describe (the environment supplies the rest). */
+    /** The download options the parsed hub options describe (the environment supplies the rest): the library's mapping. */
     public static HubDownloadOptions options(Args a) {
-        HubDownloadOptions o = HubDownloadOptions.defaults()
-                .withRevision(a.get("revision"))
-                .withToken(a.get("token"))
-                .withLocalFilesOnly(a.has("local-files-only"))
-                .withForceDownload(a.has("force-download"));
-        if (a.get("cache-dir") != null) {
-            o = o.withCacheDir(Path.of(a.get("cache-dir")));
-        }
-        return o;
+        return ModelFiles.hubOptions(loadOptions(a));
     }
 
     /**
@@ -86,8 +82,8 @@ public final class HubArgs {
     }
 
     /** Load options (missing keys, hub settings) from the parsed options. */
-    static io.dpt4j.core.LoadOptions loadOptions(Args a) {
-        return io.dpt4j.core.LoadOptions.defaults()
+    static LoadOptions loadOptions(Args a) {
+        return LoadOptions.defaults()
                 .allowMissingKeys(a.has("allow-missing-keys"))
                 .revision(a.get("revision"))
                 .token(a.get("token"))
@@ -96,23 +92,21 @@ public final class HubArgs {
                 .forceDownload(a.has("force-download"));
     }
 
-    /** The local model directory for {@code --model}: a directory with a config.json, or a hub id. */
+    /**
+     * The local model directory for {@code --model}: the library's own resolution ({@link ModelFiles#resolve}):
+     * a directory with a config.json, or a hub id fetched into (or found in) the cache.
+     */
     static Path resolveModel(Args a) {
         String model = a.require("model");
-        Path p = Path.of(model);
-        if (java.nio.file.Files.isDirectory(p)) {
-            if (!java.nio.file.Files.isRegularFile(p.resolve("config.json"))) {
-                throw new CliException("--model " + model + ": the directory has no config.json");
-            }
-            return p;
+        try {
+            return ModelFiles.resolve(model, loadOptions(a));
+        } catch (HfHubException e) {
+            throw toCli(e);
+        } catch (ConfigException | IllegalArgumentException e) {
+            throw new CliException("--model " + e.getMessage());
+        } catch (IOException e) {
+            throw new CliException("--model " + model + ": " + e.getMessage(), 1);
         }
-        if (java.nio.file.Files.exists(p)) {
-            throw new CliException("--model " + model + ": expected a model directory (config.json + weights) or a hub id, got a file");
-        }
-        if (model.startsWith(".") || model.startsWith("/") || model.split("/").length > 2) {
-            throw new CliException("--model " + model + ": no such directory");
-        }
-        return resolveModel(model, a);
     }
 
     /** A hub error as a one-line CLI error (exit code 1: not a usage mistake). */

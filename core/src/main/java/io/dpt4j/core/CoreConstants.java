@@ -1,12 +1,47 @@
-package io.dpt4j.core.processing;
+package io.dpt4j.core;
 
+import io.dpt4j.converters.ConverterConstants;
+import io.dpt4j.core.processing.PilResampling;
 import java.util.List;
 
-/** Keys and defaults of {@code preprocessor_config.json}, as transformers' DPTImageProcessor names them. */
-public final class ProcessingConstants {
-    private ProcessingConstants() {}
+/**
+ * Every file name, environment variable, key and default of the core module, in one place (like
+ * huggingface_hub's {@code constants.py}). File names shared with the checkpoint readers and the hub
+ * client come from {@link ConverterConstants} (which takes them from the hub client's constants).
+ */
+public final class CoreConstants {
+    private CoreConstants() {}
 
-    public static final String PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
+    // ---- files of a model directory ----
+
+    /** transformers' {@code CONFIG_NAME}. */
+    public static final String CONFIG_FILE = ConverterConstants.CONFIG;
+    /** transformers' {@code IMAGE_PROCESSOR_NAME} / {@code FEATURE_EXTRACTOR_NAME}. */
+    public static final String PREPROCESSOR_CONFIG_FILE = ConverterConstants.PREPROCESSOR_CONFIG;
+    /** transformers' {@code SAFE_WEIGHTS_NAME}. */
+    public static final String SAFETENSORS_WEIGHTS_FILE = ConverterConstants.SAFETENSORS_WEIGHTS;
+    /** DJL's model-directory descriptor ({@code engine=...}, {@code translatorFactory=...}). */
+    public static final String DJL_SERVING_PROPERTIES = "serving.properties";
+
+    // ---- argument names (LoadOptions.fromArguments: DJL Criteria arguments, serving.properties) ----
+
+    /** The execution engine: pytorch, onnxruntime or auto ({@link ExecutionEngine#parse}). */
+    public static final String ARG_ENGINE = "engine";
+    /** The precision the weights run in. */
+    public static final String ARG_DTYPE = "dtype";
+    /** Load even when the checkpoint lacks weights (true/false). */
+    public static final String ARG_ALLOW_MISSING_KEYS = "allowMissingKeys";
+    /** DJL's argument naming the {@code BlockFactory} that builds (and loads) a model's block. */
+    public static final String ARG_DJL_BLOCK_FACTORY = "blockFactory";
+
+    // ---- environment and system properties ----
+
+    /** Set to any value to make ONNX Runtime write a per-node JSON profile per session into that folder. */
+    public static final String ENV_ORT_PROFILE = "DPT4J_ORT_PROFILE";
+    /** DJL's switch that keeps it from downloading native libraries (the natives come from Maven). */
+    public static final String PROP_DJL_OFFLINE = "ai.djl.offline";
+
+    // ---- keys and defaults of preprocessor_config.json, as transformers' DPTImageProcessor names them ----
 
     public static final String DO_RESIZE = "do_resize";
     public static final String SIZE = "size";
@@ -23,7 +58,6 @@ public final class ProcessingConstants {
     public static final String DO_REDUCE_LABELS = "do_reduce_labels";
     public static final String IMAGE_PROCESSOR_TYPE = "image_processor_type";
     public static final String FEATURE_EXTRACTOR_TYPE = "feature_extractor_type";
-    public static final String PROCESSOR_CLASS = "processor_class";
     public static final String HEIGHT = "height";
     public static final String WIDTH = "width";
 
@@ -33,7 +67,6 @@ public final class ProcessingConstants {
             DO_REDUCE_LABELS);
 
     public static final String DPT_IMAGE_PROCESSOR = "DPTImageProcessor";
-    public static final String DPT_FEATURE_EXTRACTOR = "DPTFeatureExtractor";
 
     public static final int DEFAULT_SIZE = 384;
     public static final PilResampling DEFAULT_RESAMPLE = PilResampling.BICUBIC;

@@ -1,8 +1,11 @@
 package io.dpt4j.cli;
 
+import ai.djl.ndarray.types.Shape;
+import io.dpt4j.converters.DType;
 import io.dpt4j.converters.SafetensorsWriter;
 import io.dpt4j.converters.TensorData;
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.PreTrainedModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,7 +58,7 @@ public final class RandomCheckpointCommand implements Command {
         long params = 0;
         try (PreTrainedModel<?, ?> model = AutoModel.fromConfig(config)) {
             SplittableRandom rnd = new SplittableRandom(seed);
-            for (Map.Entry<String, ai.djl.ndarray.types.Shape> e : model.block().namedShapes().entrySet()) {
+            for (Map.Entry<String, Shape> e : model.block().namedShapes().entrySet()) {
                 String k = e.getKey();
                 long[] shape = e.getValue().getShape();
                 long n = e.getValue().size();
@@ -66,18 +69,18 @@ public final class RandomCheckpointCommand implements Command {
                 for (long i = 0; i < n; i++) {
                     fb.put(ones ? 1f : zeros ? 0f : (float) (rnd.nextGaussian() * 0.02));
                 }
-                tensors.put(k, new TensorData(io.dpt4j.converters.DType.F32, shape, buf));
+                tensors.put(k, new TensorData(DType.F32, shape, buf));
                 params += n;
             }
         }
         OutputFiles.directoryAtomically(out, dir -> {
             Files.createDirectories(dir);
-            Files.copy(config, dir.resolve("config.json"));
-            Path pre = config.resolveSibling("preprocessor_config.json");
+            Files.copy(config, dir.resolve(CoreConstants.CONFIG_FILE));
+            Path pre = config.resolveSibling(CoreConstants.PREPROCESSOR_CONFIG_FILE);
             if (Files.isRegularFile(pre)) {
-                Files.copy(pre, dir.resolve("preprocessor_config.json"));
+                Files.copy(pre, dir.resolve(CoreConstants.PREPROCESSOR_CONFIG_FILE));
             }
-            SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+            SafetensorsWriter.write(dir.resolve(CoreConstants.SAFETENSORS_WEIGHTS_FILE), tensors, Map.of("format", "pt"));
         });
         System.err.printf("dpt random-checkpoint: %d tensors, %,d parameters (%.1f MB) -> %s%n", tensors.size(), params,
                 params * 4 / 1e6, out);

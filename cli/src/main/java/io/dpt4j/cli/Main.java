@@ -52,7 +52,7 @@ public final class Main {
             return c.run(rest);
         } catch (Exception | Error e) {
             Throwable t = Failures.unwrap(e);
-            if (System.getenv("DPT_DEBUG") != null) {
+            if (System.getenv(CliConstants.ENV_DEBUG) != null) {
                 e.printStackTrace();
             }
             String hint = Failures.speaksForItself(t) ? "" : "; set DPT_DEBUG=1 for the stack trace";

@@ -108,7 +108,7 @@ class CliHardeningTest {
 
     @Test
     void wrappedExceptionsAreReportedOnce() {
-        CheckpointException inner = new CheckpointException(Path.of("m.safetensors"), null, "header is truncated");
+        CheckpointException inner = new CheckpointException(CheckpointException.Kind.METADATA_INCOMPLETE_BUFFER, Path.of("m.safetensors"), null, "header is truncated");
         UncheckedIOException wrapped = new UncheckedIOException(inner);
         assertEquals(inner.getMessage(), Failures.message(wrapped));
         assertEquals(inner.getMessage(), Failures.message(new RuntimeException(wrapped)));

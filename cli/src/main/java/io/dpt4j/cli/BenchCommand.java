@@ -5,10 +5,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.ForwardOptions;
 import io.dpt4j.core.PreTrainedModel;
+import io.dpt4j.core.config.AutoConfig;
 import io.dpt4j.core.nn.FlopCounter;
+import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import io.dpt4j.core.outputs.ModelOutput;
+import io.dpt4j.core.outputs.SemanticSegmenterOutput;
+import io.dpt4j.core.processing.DPTImageProcessor;
+import io.dpt4j.core.processing.FloatTensor;
+import io.dpt4j.core.processing.Uint8Image;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * {@code ./dpt bench}: load time, first-run and steady-state forward times, per-stage breakdown,
@@ -85,7 +95,7 @@ public final class BenchCommand implements Command {
             } catch (UnsupportedOperationException e) {
                 throw new CliException(e.getMessage());
             }
-            io.dpt4j.core.ExecutionEngine engine = model.getEngine();
+            ExecutionEngine engine = model.getEngine();
             double loadS = (System.nanoTime() - t0) / 1e9;
             int[] hw = size(a, dir);
             System.out.printf(Locale.ROOT, "model: %s%nengine: %s%nload: %.3f s%n", model, engine, loadS);
@@ -96,7 +106,7 @@ public final class BenchCommand implements Command {
             double firstS = (System.nanoTime() - t1) / 1e9;
 
             double gflop;
-            if (engine == io.dpt4j.core.ExecutionEngine.ONNXRUNTIME) {
+            if (engine == ExecutionEngine.ONNXRUNTIME) {
                 // Counted on the ONNX graph: an eager pass would add its activations to the peak RSS.
                 gflop = model.onnxFlops(x.getShape().getShape()) / 1e9;
             } else {
@@ -161,13 +171,13 @@ public final class BenchCommand implements Command {
      * and of post-processing the model output back to that size; null when the output is neither
      * depth nor logits. Elements 2 and 3 are the preprocessed height and width.
      */
-    static double[] prePost(Path dir, int[] hw, java.util.function.Function<NDArray, ModelOutput> forward) throws Exception {
-        io.dpt4j.core.processing.DPTImageProcessor proc = io.dpt4j.core.processing.DPTImageProcessor.forModel(dir);
+    static double[] prePost(Path dir, int[] hw, Function<NDArray, ModelOutput> forward) throws Exception {
+        DPTImageProcessor proc = DPTImageProcessor.forModel(dir);
         byte[] rgb = new byte[PHOTO_W * PHOTO_H * 3];
-        new java.util.Random(0).nextBytes(rgb);
-        io.dpt4j.core.processing.Uint8Image photo = io.dpt4j.core.processing.Uint8Image.rgb(PHOTO_W, PHOTO_H, rgb);
+        new Random(0).nextBytes(rgb);
+        Uint8Image photo = Uint8Image.rgb(PHOTO_W, PHOTO_H, rgb);
         double[] pre = new double[5];
-        io.dpt4j.core.processing.FloatTensor px = null;
+        FloatTensor px = null;
         for (int i = 0; i < pre.length; i++) {
             long s = System.nanoTime();
             px = proc.preprocess(List.of(photo), Map.of()).pixelValues();
@@ -179,15 +189,15 @@ public final class BenchCommand implements Command {
             // Post-process the output of a real forward at the benchmark size.
             NDArray x = m.randomUniform(-1f, 1f, new Shape(1, 3, hw[0], hw[1]));
             ModelOutput o = forward.apply(x);
-            NDArray primary = o instanceof io.dpt4j.core.outputs.DepthEstimatorOutput
-                    ? ((io.dpt4j.core.outputs.DepthEstimatorOutput) o).predictedDepth
-                    : o instanceof io.dpt4j.core.outputs.SemanticSegmenterOutput ? ((io.dpt4j.core.outputs.SemanticSegmenterOutput) o).logits : null;
+            NDArray primary = o instanceof DepthEstimatorOutput
+                    ? ((DepthEstimatorOutput) o).predictedDepth
+                    : o instanceof SemanticSegmenterOutput ? ((SemanticSegmenterOutput) o).logits : null;
             if (primary == null) {
                 return null;
             }
             float[] data = primary.toFloatArray();
             long[] shape = primary.getShape().getShape();
-            boolean depth = o instanceof io.dpt4j.core.outputs.DepthEstimatorOutput;
+            boolean depth = o instanceof DepthEstimatorOutput;
             double[] post = new double[5];
             for (int i = 0; i < post.length; i++) {
                 long s = System.nanoTime();
@@ -203,12 +213,12 @@ public final class BenchCommand implements Command {
         }
     }
 
-    static int[] size(Args a, Path dir) throws java.io.IOException {
+    static int[] size(Args a, Path dir) throws IOException {
         return size(a.get("size"), dir);
     }
 
-    /** HxW from the option, else the config's (backbone's) image_size. */
-    static int[] size(String s, Path dir) throws java.io.IOException {
+    /** HxW from the option, else the config's input size (its image_size, or its backbone's). */
+    static int[] size(String s, Path dir) throws IOException {
         if (s != null) {
             String[] p = s.toLowerCase(Locale.ROOT).split("x");
             try {
@@ -220,11 +230,7 @@ public final class BenchCommand implements Command {
             }
             throw new CliException("--size must be HxW, e.g. 384x384, got '" + s + "'");
         }
-        com.fasterxml.jackson.databind.JsonNode c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
-        com.fasterxml.jackson.databind.JsonNode is = c.has("backbone_config") && !c.path("is_hybrid").asBoolean(false)
-                && c.get("backbone_config").isObject() ? c.get("backbone_config").path("image_size") : c.path("image_size");
-        int v = is.isInt() ? is.intValue() : 384;
-        return new int[] {v, v};
+        return AutoConfig.fromPretrained(dir).inputSize();
     }
 
     /** Best of several 2048^3 fp32 matmuls on the engine, in GFLOP/s. */

@@ -2,14 +2,22 @@ package io.dpt4j.cli;
 
 import io.dpt4j.converters.CheckpointConverter;
 import io.dpt4j.converters.CheckpointException;
+import io.dpt4j.converters.Checkpoints;
 import io.dpt4j.converters.DType;
 import io.dpt4j.converters.ShardSizes;
+import io.dpt4j.converters.TensorReader;
+import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CoreConstants;
+import io.dpt4j.core.PreTrainedModel;
+import io.dpt4j.core.djl.DjlModelFormat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16] [--max-shard-size SIZE]
@@ -99,8 +107,8 @@ public final class ConvertCommand implements Command {
                     print(s);
                     // DJL's format holds the graph's f32 parameters (DJL cannot hold bf16 arrays); its
                     // parameter file is named after the output folder, not the staging one.
-                    String name = io.dpt4j.core.djl.DjlModelFormat.modelName(output);
-                    OutputFiles.directoryAtomically(output, dir -> io.dpt4j.core.djl.DjlModelFormat.export(tmp.resolve("hf"), dir, name));
+                    String name = DjlModelFormat.modelName(output);
+                    OutputFiles.directoryAtomically(output, dir -> DjlModelFormat.export(tmp.resolve("hf"), dir, name));
                     out.println("wrote DJL model format to " + output + " (load it with DptCriteria.builder(...))");
                 } finally {
                     OutputFiles.deleteTree(tmp);
@@ -121,7 +129,7 @@ public final class ConvertCommand implements Command {
      * atomically into {@code output}.
      */
     private void writeOnnx(Path hf, Path output, String size) throws IOException {
-        try (io.dpt4j.core.PreTrainedModel<?, ?> model = io.dpt4j.core.AutoModel.fromPretrained(hf)) {
+        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(hf)) {
             if (!model.supportsOnnx()) {
                 throw new CliException(model.getClass().getSimpleName() + " with this config has no ONNX graph "
                         + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything)");
@@ -159,23 +167,23 @@ public final class ConvertCommand implements Command {
 
     /** Which checkpoint keys the model graph would miss or not use (when config.json names a known architecture). */
     private void printGraphCheck(Path dir) {
-        Path config = dir.resolve("config.json");
+        Path config = dir.resolve(CoreConstants.CONFIG_FILE);
         if (!Files.isRegularFile(config)) {
             out.println("graph check: skipped (no config.json)");
             return;
         }
-        try (io.dpt4j.core.PreTrainedModel<?, ?> model = io.dpt4j.core.AutoModel.fromConfig(config);
-                io.dpt4j.converters.TensorReader r = io.dpt4j.converters.Checkpoints.open(dir)) {
-            java.util.Set<String> expected = model.block().namedShapes().keySet();
-            java.util.Set<String> have = new java.util.TreeSet<>(r.names());
+        try (PreTrainedModel<?, ?> model = AutoModel.fromConfig(config);
+                TensorReader r = Checkpoints.open(dir)) {
+            Set<String> expected = model.block().namedShapes().keySet();
+            Set<String> have = new TreeSet<>(r.names());
             String prefix = have.stream().anyMatch(k -> k.startsWith("dpt.")) || expected.stream().noneMatch(k -> k.startsWith("dpt.")) ? "" : "dpt.";
-            java.util.List<String> missing = new java.util.ArrayList<>();
+            List<String> missing = new ArrayList<>();
             for (String k : expected) {
                 if (!have.contains(prefix.isEmpty() ? k : k.substring(prefix.length()))) {
                     missing.add(k);
                 }
             }
-            java.util.List<String> unused = new java.util.ArrayList<>();
+            List<String> unused = new ArrayList<>();
             for (String k : have) {
                 if (!k.endsWith("num_batches_tracked") && !expected.contains(prefix + k)) {
                     unused.add(k);

@@ -1,14 +1,16 @@
 package io.dpt4j.cli;
 
+import io.dpt4j.core.CoreConstants;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dpt4j.converters.DType;
+import io.dpt4j.converters.SafetensorsWriter;
+import io.dpt4j.converters.TensorData;
 import io.dpt4j.core.processing.BatchFeature;
 import io.dpt4j.core.processing.DPTImageProcessor;
 import io.dpt4j.core.processing.FloatTensor;
 import io.dpt4j.core.processing.ImageLoadException;
 import io.dpt4j.core.processing.LongTensor;
-import io.dpt4j.core.processing.ProcessingConstants;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +42,7 @@ public final class PreprocessCommand implements Command {
             "  --config PATH         preprocessor_config.json, or a model directory holding one",
             "  --set KEY=JSON        override a call argument, e.g. --set 'size={\"height\":256,\"width\":256}'",
             "                        --set resample=2 --set do_pad=true --set size_divisor=32; keys: "
-                    + String.join(", ", ProcessingConstants.CALL_OPTIONS),
+                    + String.join(", ", CoreConstants.CALL_OPTIONS),
             "  --segmentation-map P  a label map per image (mode L or P); writes labels (I64, NHW)",
             "  --output PATH         the safetensors file to write (replaced atomically)");
 
@@ -111,7 +114,7 @@ public final class PreprocessCommand implements Command {
         for (Map.Entry<String, Object> e : tensors.entrySet()) {
             long[] shape = e.getValue() instanceof FloatTensor ? ((FloatTensor) e.getValue()).shape()
                     : ((LongTensor) e.getValue()).shape();
-            System.out.println(e.getKey() + " " + java.util.Arrays.toString(shape));
+            System.out.println(e.getKey() + " " + Arrays.toString(shape));
         }
         System.out.println("wrote " + output);
         return 0;
@@ -137,9 +140,9 @@ public final class PreprocessCommand implements Command {
                 throw new CliException("--set expects KEY=JSON_VALUE, got '" + s + "'");
             }
             String key = s.substring(0, eq);
-            if (!ProcessingConstants.CALL_OPTIONS.contains(key)) {
+            if (!CoreConstants.CALL_OPTIONS.contains(key)) {
                 throw new CliException("--set " + key + ": unknown option; expected one of "
-                        + ProcessingConstants.CALL_OPTIONS);
+                        + CoreConstants.CALL_OPTIONS);
             }
             try {
                 m.put(key, JSON.readTree(s.substring(eq + 1)));
@@ -153,21 +156,21 @@ public final class PreprocessCommand implements Command {
 
     /** Writes the tensors with the converters' SafetensorsWriter (sorted, 8-byte aligned header, atomic). */
     static void writeSafetensors(Path out, Map<String, Object> tensors) throws IOException {
-        Map<String, io.dpt4j.converters.TensorData> data = new java.util.LinkedHashMap<>();
+        Map<String, TensorData> data = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : tensors.entrySet()) {
             Object t = e.getValue();
             if (t instanceof FloatTensor) {
                 FloatTensor f = (FloatTensor) t;
-                data.put(e.getKey(), io.dpt4j.converters.TensorData.ofFloats(f.shape(), f.data()));
+                data.put(e.getKey(), TensorData.ofFloats(f.shape(), f.data()));
             } else {
                 LongTensor l = (LongTensor) t;
                 ByteBuffer bb = ByteBuffer.allocate(l.data().length * 8).order(ByteOrder.LITTLE_ENDIAN);
                 bb.asLongBuffer().put(l.data());
-                data.put(e.getKey(), new io.dpt4j.converters.TensorData(io.dpt4j.converters.DType.I64, l.shape(), bb));
+                data.put(e.getKey(), new TensorData(DType.I64, l.shape(), bb));
             }
         }
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        io.dpt4j.converters.SafetensorsWriter.write(out, data, Map.of("format", "pt"));
+        SafetensorsWriter.write(out, data, Map.of("format", "pt"));
     }
 }

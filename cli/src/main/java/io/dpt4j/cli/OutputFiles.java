@@ -1,6 +1,7 @@
 package io.dpt4j.cli;
 
 import io.dpt4j.converters.AtomicFiles;
+import io.dpt4j.core.CoreConstants;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,7 +138,7 @@ final class OutputFiles {
             return;
         }
         try (var s = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(q);
             }
         }
@@ -144,10 +146,10 @@ final class OutputFiles {
 
     /** Copies config.json and, when there is one, preprocessor_config.json from one model folder to another. */
     static void copyConfigs(Path fromDir, Path toDir) throws IOException {
-        Files.copy(fromDir.resolve("config.json"), toDir.resolve("config.json"));
-        Path pre = fromDir.resolve("preprocessor_config.json");
+        Files.copy(fromDir.resolve(CoreConstants.CONFIG_FILE), toDir.resolve(CoreConstants.CONFIG_FILE));
+        Path pre = fromDir.resolve(CoreConstants.PREPROCESSOR_CONFIG_FILE);
         if (Files.isRegularFile(pre)) {
-            Files.copy(pre, toDir.resolve("preprocessor_config.json"));
+            Files.copy(pre, toDir.resolve(CoreConstants.PREPROCESSOR_CONFIG_FILE));
         }
     }
 
