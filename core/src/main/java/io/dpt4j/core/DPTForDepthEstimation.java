@@ -70,10 +70,10 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     }
 
     @Override
-    protected Object[] graphInputDims() {
+    public Object[] onnxInputDims() {
         // DPT-Hybrid only accepts its configured image_size (as transformers)
         return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
-                : super.graphInputDims();
+                : super.onnxInputDims();
     }
 
     @Override

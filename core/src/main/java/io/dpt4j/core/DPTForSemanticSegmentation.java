@@ -72,9 +72,9 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     }
 
     @Override
-    protected Object[] graphInputDims() {
+    public Object[] onnxInputDims() {
         return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
-                : super.graphInputDims();
+                : super.onnxInputDims();
     }
 
     @Override

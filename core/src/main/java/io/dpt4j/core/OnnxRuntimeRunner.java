@@ -53,7 +53,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
     /** The model's graph, with inputs fixed to {@code inputShape} or (null) the model's symbolic dims. */
     static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, boolean inline) {
         OnnxOps ops = new OnnxOps(inline);
-        Object[] dims = model.graphInputDims();
+        Object[] dims = model.onnxInputDims();
         if (inputShape != null) {
             if (inputShape.length != 4) {
                 throw new IllegalArgumentException("pixel_values must have shape [batch, channels, height, width], got "

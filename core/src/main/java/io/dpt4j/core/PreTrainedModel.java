@@ -124,7 +124,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     protected abstract O output(Map<String, NDArray> named);
 
     /** The graph input's dims: numbers, or names of symbolic sizes. */
-    protected Object[] graphInputDims() {
+    public Object[] onnxInputDims() {
         return new Object[] {"batch", numChannels(), "height", "width"};
     }
 

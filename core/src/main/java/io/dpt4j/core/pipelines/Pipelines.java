@@ -1,6 +1,7 @@
 package io.dpt4j.core.pipelines;
 
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.processing.DPTImageProcessor;
@@ -12,9 +13,8 @@ public final class Pipelines {
     private Pipelines() {}
 
     /**
-     * The model. Unless the options name an engine: ONNX Runtime (where the family has a graph) when
-     * the processor gives every image the same size, PyTorch when sizes vary with the photo (keep
-     * aspect ratio, no resize, padding), since ONNX Runtime builds a session per input size.
+     * The model, on the options' engine or else {@link ExecutionEngine#AUTO}: ONNX Runtime wherever the
+     * model has a graph, for every processor (its one session serves every input size).
      */
     static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
@@ -24,10 +24,8 @@ public final class Pipelines {
         return m;
     }
 
-    /** The engine policy above, for pipelines and DJL predictors. */
-    public static io.dpt4j.core.ExecutionEngine defaultEngine(DPTImageProcessor processor) {
-        boolean fixedSize = processor.doResize() && !processor.keepAspectRatio() && !processor.doPad()
-                && processor.sizeHeight() > 0 && processor.sizeWidth() > 0;
-        return fixedSize ? io.dpt4j.core.ExecutionEngine.AUTO : io.dpt4j.core.ExecutionEngine.PYTORCH;
+    /** The engine policy above, for pipelines and DJL predictors: AUTO whatever the processor. */
+    public static ExecutionEngine defaultEngine(DPTImageProcessor processor) {
+        return ExecutionEngine.AUTO;
     }
 }
