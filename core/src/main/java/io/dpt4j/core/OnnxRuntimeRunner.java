@@ -157,6 +157,10 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         }
     }
 
+    synchronized int sessionCount() {
+        return sessions.size();
+    }
+
     @Override
     public synchronized void close() {
         for (OrtSession s : sessions.values()) {

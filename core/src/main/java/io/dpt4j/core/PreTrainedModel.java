@@ -108,6 +108,14 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         return engine;
     }
 
+    /**
+     * How many ONNX Runtime sessions this model has built: one serves every input size and batch; a
+     * forward asking for hidden states, attentions or intermediates adds one with those outputs.
+     */
+    public synchronized int onnxRuntimeSessions() {
+        return ort == null ? 0 : ort.sessionCount();
+    }
+
     /** Whether every module of this model (with this config) can be written as an ONNX graph. */
     public boolean supportsOnnx() {
         return true;
