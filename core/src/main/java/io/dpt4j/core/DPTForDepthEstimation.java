@@ -1,6 +1,7 @@
 package io.dpt4j.core;
 
 import ai.djl.ndarray.NDArray;
+import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.modeling.Backbone;
 import io.dpt4j.core.modeling.Backbones;
@@ -35,6 +36,7 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
         final DPTDepthEstimationHead head;
 
         Block(DPTConfig c) {
+            c.validateNeckAndHead();
             if (c.usesAutoBackbone()) {
                 dpt = null;
                 backbone = child("backbone", Backbones.create(c.backboneConfig));
@@ -117,6 +119,15 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
         if (config.isHybrid) {
             maps.addAll(intermediate);
             wanted = wanted.subList(Math.min(2, wanted.size()), wanted.size());
+        }
+        for (int i : wanted) {
+            if (i < 0 || i >= layers.size()) {
+                // transformers selects by membership, so such an index silently selects nothing and its
+                // neck then fails on the count; name the cause instead
+                throw new ConfigException("backbone_out_indices " + config.backboneOutIndices + " names layer " + i
+                        + ", but the encoder has layers 0.." + (layers.size() - 1) + " (num_hidden_layers " + layers.size()
+                        + "): the neck needs one existing layer per neck_hidden_sizes entry");
+            }
         }
         for (int i = 0; i < layers.size(); i++) {
             if (wanted.contains(i)) {

@@ -37,6 +37,7 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
                 throw new ConfigException("DPTForSemanticSegmentation runs DPT's own ViT (as in transformers); this config has a "
                         + c.backboneConfig.modelType() + " backbone_config");
             }
+            c.validateNeckAndHead();
             dpt = child("dpt", new DPTModelBlock(c, false));
             neck = child("neck", new DPTNeck(c));
             head = child("head", DPTModeling.segmentationHead(c));
