@@ -10,11 +10,14 @@ import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.djl.DjlModelFormat;
+import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.PreTrainedModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -55,7 +58,8 @@ public final class ConvertCommand implements Command {
                     + "     or a hub id. --dtype converts floating tensors (integer tensors are kept; default: keep\n"
                     + "     each tensor's dtype). --max-shard-size like transformers (default 5GB). The output appears\n"
                     + "     complete or not at all; an existing output is replaced only with --force.\n"
-                    + "--format onnx [--size HxW] writes model.onnx (opset 17, f32, the input size fixed; default the config's image_size)\n"
+                    + "--format onnx [--size HxW] writes model.onnx (opset 17, f32) with symbolic batch, height and width\n"
+                    + "     (one file for every input size; DPT-Hybrid keeps its configured image_size); --size fixes [1, 3, H, W]\n"
                     + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
                     + "     Serving / Criteria users; its parameters are f32.");
             return 0;
@@ -125,22 +129,24 @@ public final class ConvertCommand implements Command {
     }
 
     /**
-     * {@code model.onnx} (opset 17, f32 weights inline) for one input size, plus the configs, written
+     * {@code model.onnx} (opset 17, f32 weights inline) with symbolic batch, height and width (one file
+     * for every input size) or, with {@code --size}, fixed to [1, 3, H, W]; plus the configs, written
      * atomically into {@code output}.
      */
     private void writeOnnx(Path hf, Path output, String size) throws IOException {
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(hf)) {
             if (!model.supportsOnnx()) {
-                throw new CliException(model.getClass().getSimpleName() + " with this config has no ONNX graph "
-                        + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything)");
+                throw new CliException(model.getClass().getSimpleName() + " with this config has no ONNX graph yet "
+                        + "(its backbone runs on PyTorch only)");
             }
-            int[] hw = BenchCommand.size(size, hf);
+            int[] hw = size == null ? null : BenchCommand.size(size, hf);
             OutputFiles.directoryAtomically(output, dir -> {
                 Files.createDirectories(dir);
-                Files.write(dir.resolve("model.onnx"), model.toOnnx(1, 3, hw[0], hw[1]));
+                Files.write(dir.resolve("model.onnx"), hw == null ? model.toOnnx() : model.toOnnx(1, 3, hw[0], hw[1]));
                 OutputFiles.copyConfigs(hf, dir);
             });
-            out.printf("wrote %s/model.onnx (opset 17, input pixel_values [1, 3, %d, %d], f32)%n", output, hw[0], hw[1]);
+            String input = hw == null ? Arrays.toString(model.onnxInputDims()) : "[1, 3, " + hw[0] + ", " + hw[1] + "]";
+            out.printf("wrote %s/model.onnx (opset 17, input pixel_values %s, f32)%n", output, input);
         }
     }
 

@@ -8,8 +8,8 @@ final class EngineArg {
 
     static final ExecutionEngine DEFAULT = ExecutionEngine.AUTO;
     static final String DEFAULT_NAME = "auto: onnxruntime where the family has a graph, else pytorch";
-    static final String HELP = "  --engine E           pytorch, onnxruntime or auto (default: onnxruntime where the family has a graph and\n"
-            + "                       the processor gives every image the same size, else pytorch)";
+    static final String HELP = "  --engine E           pytorch, onnxruntime or auto (default: onnxruntime where the model has a graph,\n"
+            + "                       else pytorch)";
 
     static ExecutionEngine parse(Args a) {
         ExecutionEngine e = parseOrNull(a);

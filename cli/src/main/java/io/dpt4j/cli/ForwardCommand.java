@@ -11,6 +11,7 @@ import io.dpt4j.converters.TensorData;
 import io.dpt4j.converters.TensorReader;
 import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.ForwardOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.outputs.ModelOutput;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -47,7 +49,10 @@ public final class ForwardCommand implements Command {
             "  --no-hidden-states   do not write hidden_states.<i>",
             "  --no-attentions      do not write attentions.<i>",
             "  --debug              also write the debug.* intermediates (neck and backbone maps)",
-            "  --threads N          libtorch intra-op threads (default: all cores)",
+            EngineArg.HELP,
+            "                       (every output comes from either engine: on onnxruntime, hidden states, attentions",
+            "                       and debug.* are extra outputs of the same graph)",
+            "  --threads N          intra-op threads (default: all cores)",
             "  --allow-missing-keys load even if the checkpoint lacks weights",
             HubArgs.HELP);
 
@@ -57,7 +62,7 @@ public final class ForwardCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "inputs", "output", "threads")),
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "inputs", "output", "threads", "engine")),
                 HubArgs.withFlags("no-hidden-states", "no-attentions", "debug", "allow-missing-keys"));
         if (!a.positionals().isEmpty()) {
             throw new CliException("unexpected argument '" + a.positionals().get(0) + "'; run ./dpt forward --help");
@@ -67,12 +72,18 @@ public final class ForwardCommand implements Command {
         OutputFiles.checkOutputFile(output);
         Path modelDir = HubArgs.resolveModel(a);
         DptEngine.setNumThreads(a.getInt("threads", 0));
+        ExecutionEngine engine = EngineArg.parse(a);
         ForwardOptions fo = ForwardOptions.defaults()
                 .outputHiddenStates(!a.has("no-hidden-states"))
                 .outputAttentions(!a.has("no-attentions"))
                 .captureIntermediates(a.has("debug"));
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(modelDir, HubArgs.loadOptions(a));
                 NDManager m = DptEngine.newManager()) {
+            try {
+                model.setEngine(engine);
+            } catch (UnsupportedOperationException e) {
+                throw new CliException("--engine " + engine.name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
+            }
             NDArray pixels;
             try (TensorReader in = Checkpoints.open(inputs)) {
                 if (!in.contains("pixel_values")) {
@@ -103,6 +114,7 @@ public final class ForwardCommand implements Command {
             }
             SafetensorsWriter.write(output, tensors, Map.of("format", "pt"));
             System.err.println("dpt forward: " + model.getClass().getSimpleName() + " on " + new Shape(pixels.getShape().getShape())
+                    + " (" + model.getEngine().name().toLowerCase(Locale.ROOT) + ")"
                     + " -> " + tensors.size() + " tensors written to " + output);
         }
         return 0;

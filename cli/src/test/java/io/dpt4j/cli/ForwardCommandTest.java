@@ -13,16 +13,20 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ForwardCommandTest {
     static final Path MODEL = CliTestSupport.resource("hybrid-depth");
 
-    @Test
-    void writesEveryReferenceOutputWithinTolerance(@TempDir Path tmp) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"pytorch", "onnxruntime", "auto"})
+    void writesEveryReferenceOutputWithinTolerance(String engine, @TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("sub/out.safetensors");
-        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", MODEL.toString(),
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", MODEL.toString(), "--engine", engine,
                 "--inputs", MODEL.resolve("inputs.safetensors").toString(), "--output", out.toString());
         assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains(engine.equals("pytorch") ? "(pytorch)" : "(onnxruntime)"), r.err());
         try (TensorReader got = Checkpoints.open(out); TensorReader want = Checkpoints.open(MODEL.resolve("outputs.safetensors"))) {
             int compared = 0;
             for (String name : want.names()) {
@@ -31,15 +35,42 @@ class ForwardCommandTest {
                     continue;
                 }
                 assertTrue(got.contains(name), "missing " + name);
-                float[] a = got.floats(name);
-                float[] b = want.floats(name);
-                assertEquals(b.length, a.length, name);
-                for (int i = 0; i < a.length; i++) {
-                    assertTrue(Math.abs(a[i] - b[i]) <= 8.9e-5 + 1e-4 * Math.abs(b[i]), name + "[" + i + "]: " + a[i] + " vs " + b[i]);
-                }
+                assertClose(name, got.floats(name), want.floats(name), 1);
                 compared++;
             }
             assertTrue(compared >= 9, "compared " + compared);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pytorch", "onnxruntime"})
+    void debugWritesTheIntermediatesOnEitherEngine(String engine, @TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out.safetensors");
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", MODEL.toString(), "--engine", engine, "--debug",
+                "--inputs", MODEL.resolve("inputs.safetensors").toString(), "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        try (TensorReader got = Checkpoints.open(out); TensorReader want = Checkpoints.open(MODEL.resolve("outputs.safetensors"))) {
+            int debug = 0;
+            for (String name : want.names()) {
+                assertTrue(got.contains(name), "missing " + name);
+                float[] b = want.floats(name);
+                double scale = 1;
+                if (name.startsWith("debug.")) {
+                    debug++;
+                    for (float v : b) {
+                        scale = Math.max(scale, Math.abs(v));
+                    }
+                }
+                assertClose(name, got.floats(name), b, scale);
+            }
+            assertTrue(debug >= 5, "debug tensors compared: " + debug);
+        }
+    }
+
+    private static void assertClose(String name, float[] a, float[] b, double atolScale) {
+        assertEquals(b.length, a.length, name);
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(Math.abs(a[i] - b[i]) <= 8.9e-5 * atolScale + 1e-4 * Math.abs(b[i]), name + "[" + i + "]: " + a[i] + " vs " + b[i]);
         }
     }
 

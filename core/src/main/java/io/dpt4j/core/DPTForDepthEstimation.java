@@ -1,6 +1,7 @@
 package io.dpt4j.core;
 
 import ai.djl.ndarray.NDArray;
+import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.modeling.Backbone;
 import io.dpt4j.core.modeling.Backbones;
@@ -11,12 +12,14 @@ import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
 import io.dpt4j.core.modeling.DPTModeling;
 import io.dpt4j.core.modeling.Dinov2Modeling;
 import io.dpt4j.core.modeling.ForwardContext;
-import io.dpt4j.core.modeling.OnnxExport;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +37,7 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
         final DPTDepthEstimationHead head;
 
         Block(DPTConfig c) {
+            c.validateNeckAndHead();
             if (c.usesAutoBackbone()) {
                 dpt = null;
                 backbone = child("backbone", Backbones.create(c.backboneConfig));
@@ -64,61 +68,48 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     }
 
     @Override
-    protected DepthEstimatorOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
-        Block b = (Block) block;
-        Features f = features(config, b.dpt, b.backbone, pixelValues, ctx);
-        ctx.stage("backbone");
-        List<NDArray> fused = b.neck.forward(f.maps, f.patchHeight, f.patchWidth, ctx);
-        ctx.stage("neck");
-        NDArray depth = b.head.forward(fused);
-        ctx.stage("head");
-        return new DepthEstimatorOutput(depth, ctx.outputHiddenStates ? f.hiddenStates : null, f.attentions);
+    protected int numChannels() {
+        return config.usesAutoBackbone() ? config.backboneConfig.numChannels() : config.numChannels;
+    }
+
+    @Override
+    public Object[] onnxInputDims() {
+        // DPT-Hybrid only accepts its configured image_size (as transformers)
+        return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
+                : super.onnxInputDims();
     }
 
     @Override
     public boolean supportsOnnx() {
-        return !config.usesAutoBackbone() || config.backboneConfig.modelType().equals("dinov2");
-    }
-
-    @Override
-    protected Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
         Block b = (Block) block;
-        OnnxFeatures f = onnxFeatures(config, x, b.dpt, b.backbone, pixels);
-        List<OnnxExport.V> fused = x.dptNeck(b.neck, f.maps, f.patchHeight, f.patchWidth);
-        return Map.of("predicted_depth", x.depthHead(b.head, fused));
+        return b.backbone == null || ((Backbone) b.backbone).supportsGraph();
     }
 
     @Override
-    protected DepthEstimatorOutput outputFromOnnx(Map<String, NDArray> outputs) {
-        return new DepthEstimatorOutput(outputs.get("predicted_depth"), null, null);
+    protected Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx) {
+        Block b = (Block) block;
+        Features f = features(config, b.dpt, b.backbone, pixelValues, ctx);
+        ctx.stage("backbone");
+        List<Tensor> fused = b.neck.forward(f.maps, f.patchHeight, f.patchWidth, ctx);
+        ctx.stage("neck");
+        Tensor depth = b.head.forward(fused);
+        ctx.stage("head");
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put("predicted_depth", depth);
+        putAll(out, "hidden_states", ctx.outputHiddenStates ? f.hiddenStates : null);
+        putAll(out, "attentions", f.attentions);
+        return out;
     }
 
-    static final class OnnxFeatures {
-        List<OnnxExport.V> maps = new ArrayList<>();
-        Long patchHeight;
-        Long patchWidth;
-    }
-
-    /** {@link #features}, as an ONNX graph. */
-    static OnnxFeatures onnxFeatures(DPTConfig config, OnnxExport x, DPTModelBlock dpt, HfBlock backbone, OnnxExport.V pixels) {
-        OnnxFeatures f = new OnnxFeatures();
-        if (backbone != null) {
-            f.maps = x.dinov2FeatureMaps((Dinov2Modeling.Dinov2Backbone) backbone, pixels);
-            long patch = config.backboneConfig.patchSize();
-            f.patchHeight = pixels.shape()[2] / patch;
-            f.patchWidth = pixels.shape()[3] / patch;
-            return f;
-        }
-        List<OnnxExport.V> intermediate = new ArrayList<>();
-        List<OnnxExport.V> hs = x.dptModel(dpt, pixels, intermediate);
-        f.maps = neckInputs(config, hs, intermediate);
-        return f;
+    @Override
+    protected DepthEstimatorOutput output(Map<String, NDArray> named) {
+        return new DepthEstimatorOutput(named.get("predicted_depth"), listOf(named, "hidden_states"), listOf(named, "attentions"));
     }
 
     /**
-     * transformers' choice of the neck's inputs from DPT's own trunk, for either engine: the encoder
-     * layers named by backbone_out_indices, in layer order (filtered by membership); for hybrids the
-     * two BiT maps first, then the layers named by backbone_out_indices[2:].
+     * transformers' choice of the neck's inputs from DPT's own trunk: the encoder layers named by
+     * backbone_out_indices, in layer order (filtered by membership); for hybrids the two BiT maps
+     * first, then the layers named by backbone_out_indices[2:].
      *
      * @param hiddenStates the embeddings followed by every layer's output
      */
@@ -130,6 +121,15 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
             maps.addAll(intermediate);
             wanted = wanted.subList(Math.min(2, wanted.size()), wanted.size());
         }
+        for (int i : wanted) {
+            if (i < 0 || i >= layers.size()) {
+                // transformers selects by membership, so such an index silently selects nothing and its
+                // neck then fails on the count; name the cause instead
+                throw new ConfigException("backbone_out_indices " + config.backboneOutIndices + " names layer " + i
+                        + ", but the encoder has layers 0.." + (layers.size() - 1) + " (num_hidden_layers " + layers.size()
+                        + "): the neck needs one existing layer per neck_hidden_sizes entry");
+            }
+        }
         for (int i = 0; i < layers.size(); i++) {
             if (wanted.contains(i)) {
                 maps.add(layers.get(i));
@@ -140,15 +140,15 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
 
     /** The neck's inputs and what the trunk returns alongside them. */
     static final class Features {
-        List<NDArray> maps;
-        List<NDArray> hiddenStates;
-        List<NDArray> attentions;
-        Long patchHeight;
-        Long patchWidth;
+        List<Tensor> maps;
+        List<Tensor> hiddenStates;
+        List<Tensor> attentions;
+        Dim patchHeight;
+        Dim patchWidth;
     }
 
     /** transformers' feature selection of DPTForDepthEstimation / DPTForSemanticSegmentation. */
-    static Features features(DPTConfig config, DPTModelBlock dpt, HfBlock backbone, NDArray pixelValues, ForwardContext ctx) {
+    static Features features(DPTConfig config, DPTModelBlock dpt, HfBlock backbone, Tensor pixelValues, ForwardContext ctx) {
         Features f = new Features();
         if (backbone != null) {
             f.hiddenStates = new ArrayList<>();
@@ -159,16 +159,15 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
             }
             long patch = config.backboneConfig.modelType().equals("swinv2") ? 0 : config.backboneConfig.patchSize();
             if (patch > 0) {
-                f.patchHeight = pixelValues.getShape().get(2) / patch;
-                f.patchWidth = pixelValues.getShape().get(3) / patch;
+                f.patchHeight = pixelValues.dim(2).div(patch);
+                f.patchWidth = pixelValues.dim(3).div(patch);
             }
             return f;
         }
         DPTModelResult r = dpt.forward(pixelValues, ctx, ctx.capturing());
         f.hiddenStates = r.hiddenStates;
         f.attentions = r.attentions;
-        List<NDArray> maps = neckInputs(config, r.hiddenStates, r.intermediateActivations);
-        f.maps = maps;
+        f.maps = neckInputs(config, r.hiddenStates, r.intermediateActivations);
         return f;
     }
 }

@@ -9,8 +9,8 @@ import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
 import io.dpt4j.core.modeling.DPTModeling.DPTSemanticSegmentationHead;
 import io.dpt4j.core.modeling.DPTModeling;
 import io.dpt4j.core.modeling.ForwardContext;
-import io.dpt4j.core.modeling.OnnxExport;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.outputs.SemanticSegmenterOutput;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,6 +38,7 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
                         "DPTForSemanticSegmentation runs DPT's own ViT (as in transformers); this config has a "
                         + c.backboneConfig.modelType() + " backbone_config");
             }
+            c.validateNeckAndHead();
             dpt = child("dpt", new DPTModelBlock(c, false));
             neck = child("neck", new DPTNeck(c));
             head = child("head", DPTModeling.segmentationHead(c));
@@ -68,38 +69,37 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     }
 
     @Override
-    public boolean supportsOnnx() {
-        return true;
+    protected int numChannels() {
+        return config.numChannels;
     }
 
     @Override
-    protected Map<String, OnnxExport.V> exportOnnx(OnnxExport x, OnnxExport.V pixels) {
+    public Object[] onnxInputDims() {
+        return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
+                : super.onnxInputDims();
+    }
+
+    @Override
+    protected Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx) {
         Block b = (Block) block;
-        DPTForDepthEstimation.OnnxFeatures f = DPTForDepthEstimation.onnxFeatures(config, x, b.dpt, null, pixels);
-        List<OnnxExport.V> fused = x.dptNeck(b.neck, f.maps, null, null);
-        Map<String, OnnxExport.V> out = new LinkedHashMap<>();
-        out.put("logits", x.segmentationHead(b.head, fused));
+        DPTForDepthEstimation.Features f = DPTForDepthEstimation.features(config, b.dpt, null, pixelValues, ctx);
+        ctx.stage("backbone");
+        List<Tensor> fused = b.neck.forward(f.maps, null, null, ctx);
+        ctx.stage("neck");
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put("logits", b.head.forward(fused));
         if (b.auxiliaryHead != null) {
-            out.put("auxiliary_logits", x.auxiliaryHead(b.auxiliaryHead, fused.get(fused.size() - 1)));
+            out.put("auxiliary_logits", b.auxiliaryHead.forward(fused.get(fused.size() - 1)));
         }
+        ctx.stage("head");
+        putAll(out, "hidden_states", ctx.outputHiddenStates ? f.hiddenStates : null);
+        putAll(out, "attentions", f.attentions);
         return out;
     }
 
     @Override
-    protected SemanticSegmenterOutput outputFromOnnx(Map<String, NDArray> outputs) {
-        return new SemanticSegmenterOutput(outputs.get("logits"), outputs.get("auxiliary_logits"), null, null);
-    }
-
-    @Override
-    protected SemanticSegmenterOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
-        Block b = (Block) block;
-        DPTForDepthEstimation.Features f = DPTForDepthEstimation.features(config, b.dpt, null, pixelValues, ctx);
-        ctx.stage("backbone");
-        List<NDArray> fused = b.neck.forward(f.maps, null, null, ctx);
-        ctx.stage("neck");
-        NDArray logits = b.head.forward(fused);
-        NDArray aux = b.auxiliaryHead == null ? null : b.auxiliaryHead.forward(fused.get(fused.size() - 1));
-        ctx.stage("head");
-        return new SemanticSegmenterOutput(logits, aux, ctx.outputHiddenStates ? f.hiddenStates : null, f.attentions);
+    protected SemanticSegmenterOutput output(Map<String, NDArray> named) {
+        return new SemanticSegmenterOutput(named.get("logits"), named.get("auxiliary_logits"), listOf(named, "hidden_states"),
+                listOf(named, "attentions"));
     }
 }

@@ -8,9 +8,12 @@ import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelResult;
 import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.outputs.BaseModelOutputWithPoolingAndIntermediateActivations;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The bare DPT ViT (or ViT-hybrid) encoder: {@code last_hidden_state} after the final LayerNorm,
@@ -65,10 +68,34 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
     }
 
     @Override
-    protected BaseModelOutputWithPoolingAndIntermediateActivations forwardImpl(NDArray pixelValues, ForwardContext ctx) {
+    protected int numChannels() {
+        return config.numChannels;
+    }
+
+    @Override
+    public Object[] onnxInputDims() {
+        return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
+                : super.onnxInputDims();
+    }
+
+    @Override
+    protected Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx) {
         DPTModelResult r = ((DPTModelBlock) block).forward(pixelValues, ctx, true);
         ctx.stage("backbone");
-        return new BaseModelOutputWithPoolingAndIntermediateActivations(r.lastHiddenState, r.poolerOutput,
-                ctx.outputHiddenStates ? r.hiddenStates : null, r.attentions, r.intermediateActivations);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put("last_hidden_state", r.lastHiddenState);
+        if (r.poolerOutput != null) {
+            out.put("pooler_output", r.poolerOutput);
+        }
+        putAll(out, "hidden_states", ctx.outputHiddenStates ? r.hiddenStates : null);
+        putAll(out, "attentions", r.attentions);
+        putAll(out, "intermediate_activations", r.intermediateActivations);
+        return out;
+    }
+
+    @Override
+    protected BaseModelOutputWithPoolingAndIntermediateActivations output(Map<String, NDArray> named) {
+        return new BaseModelOutputWithPoolingAndIntermediateActivations(named.get("last_hidden_state"), named.get("pooler_output"),
+                listOf(named, "hidden_states"), listOf(named, "attentions"), listOf(named, "intermediate_activations"));
     }
 }

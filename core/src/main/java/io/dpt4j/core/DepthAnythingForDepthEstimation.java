@@ -8,12 +8,14 @@ import io.dpt4j.core.modeling.DepthAnythingModeling.DepthAnythingDepthEstimation
 import io.dpt4j.core.modeling.DepthAnythingModeling.DepthAnythingNeck;
 import io.dpt4j.core.modeling.Dinov2Modeling;
 import io.dpt4j.core.modeling.ForwardContext;
-import io.dpt4j.core.modeling.OnnxExport;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,42 +62,40 @@ public final class DepthAnythingForDepthEstimation extends PreTrainedModel<Depth
     }
 
     @Override
+    protected int numChannels() {
+        return config.backboneConfig.numChannels();
+    }
+
+    @Override
     public boolean supportsOnnx() {
-        return config.backboneConfig.modelType().equals("dinov2");
+        return ((Backbone) ((Block) block).backbone).supportsGraph();
     }
 
     @Override
-    protected Map<String, OnnxExport.V> exportOnnx(OnnxExport x,
-            OnnxExport.V pixels) {
+    protected Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx) {
         Block b = (Block) block;
-        List<OnnxExport.V> maps =
-                x.dinov2FeatureMaps((Dinov2Modeling.Dinov2Backbone) b.backbone, pixels);
-        long ph = pixels.shape()[2] / config.patchSize;
-        long pw = pixels.shape()[3] / config.patchSize;
-        return Map.of("predicted_depth", x.depthAnything(b.neck, b.head, maps, ph, pw));
-    }
-
-    @Override
-    protected DepthEstimatorOutput outputFromOnnx(Map<String, NDArray> outputs) {
-        return new DepthEstimatorOutput(outputs.get("predicted_depth"), null, null);
-    }
-
-    @Override
-    protected DepthEstimatorOutput forwardImpl(NDArray pixelValues, ForwardContext ctx) {
-        Block b = (Block) block;
-        List<NDArray> hiddenStates = new ArrayList<>();
-        List<NDArray> attentions = ctx.outputAttentions ? new ArrayList<>() : null;
-        List<NDArray> maps = ((Backbone) b.backbone).featureMaps(pixelValues, ctx, hiddenStates, attentions);
+        List<Tensor> hiddenStates = new ArrayList<>();
+        List<Tensor> attentions = ctx.outputAttentions ? new ArrayList<>() : null;
+        List<Tensor> maps = ((Backbone) b.backbone).featureMaps(pixelValues, ctx, hiddenStates, attentions);
         for (int i = 0; i < maps.size(); i++) {
             ctx.capture("debug.backbone.feature_maps." + i, maps.get(i));
         }
         ctx.stage("backbone");
-        long patchHeight = pixelValues.getShape().get(2) / config.patchSize;
-        long patchWidth = pixelValues.getShape().get(3) / config.patchSize;
-        List<NDArray> fused = b.neck.forward(maps, patchHeight, patchWidth, ctx);
+        Dim patchHeight = pixelValues.dim(2).div(config.patchSize);
+        Dim patchWidth = pixelValues.dim(3).div(config.patchSize);
+        List<Tensor> fused = b.neck.forward(maps, patchHeight, patchWidth, ctx);
         ctx.stage("neck");
-        NDArray depth = b.head.forward(fused, patchHeight, patchWidth);
+        Tensor depth = b.head.forward(fused, patchHeight, patchWidth);
         ctx.stage("head");
-        return new DepthEstimatorOutput(depth, ctx.outputHiddenStates ? hiddenStates : null, attentions);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put("predicted_depth", depth);
+        putAll(out, "hidden_states", ctx.outputHiddenStates ? hiddenStates : null);
+        putAll(out, "attentions", attentions);
+        return out;
+    }
+
+    @Override
+    protected DepthEstimatorOutput output(Map<String, NDArray> named) {
+        return new DepthEstimatorOutput(named.get("predicted_depth"), listOf(named, "hidden_states"), listOf(named, "attentions"));
     }
 }

@@ -4,40 +4,43 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.dpt4j.core.modeling.OnnxExport;
+import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.nn.OnnxOps;
+import io.dpt4j.core.nn.Tensor;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Runs a model with ONNX Runtime: one session per input shape (the graph is static, so ONNX Runtime
- * can plan memory and fuse freely), built from the model's loaded weights on first use.
+ * Runs a model with ONNX Runtime: the model's modules written as one ONNX graph with symbolic batch,
+ * height and width, so one session serves every input size. A forward that asks for hidden states,
+ * attentions or intermediates gets them from a second graph that also exposes them as outputs (built
+ * on first such request; the plain session stays free of them, so ONNX Runtime can fuse and reuse
+ * memory across them).
  */
 final class OnnxRuntimeRunner implements AutoCloseable {
     /** Set to a file prefix to write ONNX Runtime's per-node profile (JSON) for each session. */
     static final String PROFILE_ENV = CoreConstants.ENV_ORT_PROFILE;
 
-    /** Sessions kept per model; a new input shape beyond this evicts the oldest. */
-    static final int MAX_SESSIONS = 2;
+    /** Input shapes already checked against the modules' own validation (bounded). */
+    private static final int MAX_CHECKED_SHAPES = 64;
 
     private final PreTrainedModel<?, ?> model;
-    private final LinkedHashMap<List<Long>, OrtSession> sessions = new LinkedHashMap<>();
-    private final Map<List<Long>, Resources> resources = new LinkedHashMap<>();
-
-    /** What a session's external weights point into: freed with the session. */
-    private record Resources(NDManager keep, List<OnnxTensor> tensors) implements AutoCloseable {
-        @Override
-        public void close() {
-            tensors.forEach(OnnxTensor::close);
-            keep.close();
-        }
-    }
+    private final Map<List<Boolean>, OrtSession> sessions = new LinkedHashMap<>();
+    private final List<OnnxTensor> externals = new ArrayList<>();
+    private final Set<List<Long>> checkedShapes = Collections.synchronizedSet(new LinkedHashSet<>());
 
     OnnxRuntimeRunner(PreTrainedModel<?, ?> model) {
         this.model = model;
@@ -47,47 +50,52 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         return OrtEnvironment.getEnvironment();
     }
 
+    /** The model's graph, with inputs fixed to {@code inputShape} or (null) the model's symbolic dims. */
+    static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, boolean inline) {
+        OnnxOps ops = new OnnxOps(inline);
+        Object[] dims = model.onnxInputDims();
+        if (inputShape != null) {
+            if (inputShape.length != 4) {
+                throw new IllegalArgumentException("pixel_values must have shape [batch, channels, height, width], got "
+                        + Arrays.toString(inputShape));
+            }
+            dims = new Object[] {inputShape[0], inputShape[1], inputShape[2], inputShape[3]};
+        }
+        Tensor px = ops.input("pixel_values", dims);
+        Map<String, Tensor> outs = model.forward(px, ctx);
+        outs.forEach((name, t) -> ops.output(t, name));
+        ctx.capturedGraph().forEach((name, t) -> {
+            if (!outs.containsKey(name)) {
+                ops.output(t, name);
+            }
+        });
+        return ops;
+    }
+
     /** FLOPs of the graph for one input shape (matmuls and convolutions), without building a session. */
     static long flops(PreTrainedModel<?, ?> model, long[] inputShape) {
-        try (NDManager scratch = DptEngine.newManager()) {
-            return build(model, inputShape, scratch, false).flops();
-        }
+        return build(model, inputShape, ForwardContext.plain(), false).flops();
     }
 
-    /** A self-contained ONNX model (weights inline) for one input shape. */
+    /** A self-contained ONNX model (weights inline); {@code inputShape} null keeps the sizes symbolic. */
     static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape) {
-        try (NDManager scratch = DptEngine.newManager()) {
-            return build(model, inputShape, scratch, true).g.toModelBytes(model.getClass().getSimpleName());
-        }
+        return build(model, inputShape, ForwardContext.plain(), true).graph().toModelBytes(model.getClass().getSimpleName());
     }
 
-    private static OnnxExport build(PreTrainedModel<?, ?> model, long[] inputShape, NDManager keep, boolean inline) {
-        OnnxExport x = new OnnxExport(keep, inline);
-        OnnxExport.V px = x.input("pixel_values", inputShape);
-        Map<String, OnnxExport.V> outs = model.exportOnnx(x, px);
-        outs.forEach((name, v) -> x.output(v, name));
-        return x;
-    }
-
-    private synchronized OrtSession session(long[] shape) throws OrtException {
-        List<Long> key = new ArrayList<>();
-        for (long d : shape) {
-            key.add(d);
-        }
+    private synchronized OrtSession session(ForwardContext ctx) throws OrtException {
+        List<Boolean> key = List.of(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing());
         OrtSession s = sessions.get(key);
         if (s == null) {
-            NDManager keep = DptEngine.newManager();
-            List<OnnxTensor> tensors = new ArrayList<>();
+            OnnxOps x = build(model, null, new ForwardContext(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing()), false);
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-            OnnxExport x = build(model, shape, keep, false);
-            Map<String, ai.onnxruntime.OnnxTensorLike> ext = new LinkedHashMap<>();
-            for (Map.Entry<String, java.nio.ByteBuffer> e : x.g.externals().entrySet()) {
-                OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.g.externalShapes().get(e.getKey()));
-                tensors.add(t);
+            Map<String, OnnxTensorLike> ext = new LinkedHashMap<>();
+            for (Map.Entry<String, ByteBuffer> e : x.graph().externals().entrySet()) {
+                OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.graph().externalShapes().get(e.getKey()));
+                externals.add(t);
                 ext.put(e.getKey(), t);
             }
             o.addExternalInitializers(ext);
-            byte[] bytes = x.g.toModelBytes(model.getClass().getSimpleName());
+            byte[] bytes = x.graph().toModelBytes(model.getClass().getSimpleName());
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             o.setIntraOpNumThreads(DptEngine.numThreads());
@@ -100,27 +108,41 @@ final class OnnxRuntimeRunner implements AutoCloseable {
                 o.enableProfiling(profile);
             }
             s = env().createSession(bytes, o);
-            if (sessions.size() >= MAX_SESSIONS) {
-                List<Long> oldest = sessions.keySet().iterator().next();
-                sessions.remove(oldest).close();
-                resources.remove(oldest).close();
-            }
             sessions.put(key, s);
-            resources.put(key, new Resources(keep, tensors));
         }
         return s;
     }
 
+    /**
+     * The modules' own input validation for a new input shape (the graph keeps sizes symbolic, so it
+     * cannot raise transformers' errors itself): a graph for this shape is written, not run.
+     */
+    private void check(long[] shape) {
+        List<Long> key = new ArrayList<>();
+        for (long d : shape) {
+            key.add(d);
+        }
+        if (checkedShapes.contains(key)) {
+            return;
+        }
+        build(model, shape, ForwardContext.plain(), false);
+        if (checkedShapes.size() >= MAX_CHECKED_SHAPES) {
+            checkedShapes.clear();
+        }
+        checkedShapes.add(key);
+    }
+
     /** Runs the session for {@code pixelValues}; outputs are created on {@code out}. */
-    Map<String, NDArray> run(NDArray pixelValues, NDManager out) {
+    Map<String, NDArray> run(NDArray pixelValues, ForwardContext ctx, NDManager out) {
         long[] shape = pixelValues.getShape().getShape();
+        check(shape);
         try {
-            OrtSession s = session(shape);
+            OrtSession s = session(ctx);
             float[] data = pixelValues.toFloatArray();
             try (OnnxTensor in = OnnxTensor.createTensor(env(), FloatBuffer.wrap(data), shape);
                     OrtSession.Result r = s.run(Map.of("pixel_values", in))) {
                 Map<String, NDArray> m = new LinkedHashMap<>();
-                for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+                for (Map.Entry<String, OnnxValue> e : r) {
                     OnnxTensor t = (OnnxTensor) e.getValue();
                     long[] os = t.getInfo().getShape();
                     FloatBuffer fb = t.getFloatBuffer();
@@ -135,6 +157,10 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         }
     }
 
+    synchronized int sessionCount() {
+        return sessions.size();
+    }
+
     @Override
     public synchronized void close() {
         for (OrtSession s : sessions.values()) {
@@ -145,7 +171,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             }
         }
         sessions.clear();
-        resources.values().forEach(Resources::close);
-        resources.clear();
+        externals.forEach(OnnxTensor::close);
+        externals.clear();
     }
 }

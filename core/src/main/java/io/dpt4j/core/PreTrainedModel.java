@@ -2,18 +2,24 @@ package io.dpt4j.core;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import io.dpt4j.converters.Checkpoints;
 import io.dpt4j.converters.TensorReader;
 import io.dpt4j.core.loading.ConfigCheckpointCheck;
 import io.dpt4j.core.loading.LoadReport;
 import io.dpt4j.core.loading.StateDictLoader;
 import io.dpt4j.core.modeling.ForwardContext;
+import io.dpt4j.core.nn.EagerOps;
 import io.dpt4j.core.nn.HfBlock;
+import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.outputs.ModelOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -82,11 +88,11 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     }
 
     /**
-     * Selects the engine of later forward passes. ONNX Runtime runs the same weights through a graph
-     * written in Java per input shape; it returns the primary outputs only, so passes that ask for
-     * hidden states, attentions or intermediates still run on PyTorch.
+     * Selects the engine of later forward passes. ONNX Runtime runs the same module definitions, written
+     * as one ONNX graph with symbolic batch, height and width (one session for every input size);
+     * hidden states, attentions and intermediates come from it as extra graph outputs.
      *
-     * @throws UnsupportedOperationException when this model's family has no ONNX graph (BEiT, Swinv2)
+     * @throws UnsupportedOperationException when this model's configuration has no ONNX graph
      */
     public synchronized void setEngine(ExecutionEngine engine) {
         ensureOpen();
@@ -95,7 +101,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         }
         if (engine == ExecutionEngine.ONNXRUNTIME && !supportsOnnx()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph "
-                    + "(supported: DPT-ViT, DPT-Hybrid, DINOv2 DPT, Depth Anything); use the pytorch engine");
+                    + "(its backbone is not written for both engines yet); use the pytorch engine");
         }
         this.engine = engine;
     }
@@ -104,38 +110,53 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         return engine;
     }
 
-    /** Whether {@link #exportOnnx} can write this model's graph. */
+    /**
+     * How many ONNX Runtime sessions this model has built: one serves every input size and batch; a
+     * forward asking for hidden states, attentions or intermediates adds one with those outputs.
+     */
+    public synchronized int onnxRuntimeSessions() {
+        return ort == null ? 0 : ort.sessionCount();
+    }
+
+    /** Whether every module of this model (with this config) can be written as an ONNX graph. */
     public boolean supportsOnnx() {
-        return false;
+        return true;
     }
 
     /**
-     * Writes this model's graph for one static input shape; returns the outputs by name. Models that
-     * support ONNX Runtime override it.
+     * The forward pass, written once for both engines: the outputs by the names of
+     * {@link ModelOutput#toMap()} ({@code predicted_depth}, {@code hidden_states.0}, ...), only those
+     * {@code ctx} asks for beyond the primary ones. Intermediates go to {@code ctx.capture}.
      */
-    protected Map<String, io.dpt4j.core.modeling.OnnxExport.V> exportOnnx(io.dpt4j.core.modeling.OnnxExport x,
-            io.dpt4j.core.modeling.OnnxExport.V pixelValues) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX graph");
+    protected abstract Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx);
+
+    /** The output object from named arrays (the names {@link #forward(Tensor, ForwardContext)} uses). */
+    protected abstract O output(Map<String, NDArray> named);
+
+    /** The graph input's dims: numbers, or names of symbolic sizes. */
+    public Object[] onnxInputDims() {
+        return new Object[] {"batch", numChannels(), "height", "width"};
     }
 
-    /** The ONNX model (opset 17, weights inline) of this model for one input shape [batch, channels, height, width]. */
+    /** The number of input channels (pixel_values' dim 1). */
+    protected abstract int numChannels();
+
+    /**
+     * The ONNX model (opset 17, weights inline): symbolic batch, height and width, or fixed to
+     * {@code inputShape} [batch, channels, height, width] when given.
+     */
     public byte[] toOnnx(long... inputShape) {
         ensureOpen();
         if (!supportsOnnx()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX graph");
         }
-        return OnnxRuntimeRunner.export(this, inputShape);
+        return OnnxRuntimeRunner.export(this, inputShape.length == 0 ? null : inputShape);
     }
 
     /** FLOPs of one forward at this input shape, counted on the ONNX graph (no pass is run). */
     public long onnxFlops(long... inputShape) {
         ensureOpen();
         return OnnxRuntimeRunner.flops(this, inputShape);
-    }
-
-    /** Builds the primary outputs from ONNX Runtime's named results. */
-    protected O outputFromOnnx(Map<String, NDArray> outputs) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX graph");
     }
 
     /**
@@ -145,8 +166,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     public O forward(NDArray pixelValues, ForwardOptions options) {
         ensureOpen();
         NDManager caller = pixelValues.getManager();
-        if (engine == ExecutionEngine.ONNXRUNTIME && !options.outputHiddenStates && !options.outputAttentions
-                && !options.captureIntermediates) {
+        if (engine == ExecutionEngine.ONNXRUNTIME) {
             OnnxRuntimeRunner r;
             synchronized (this) {
                 if (ort == null) {
@@ -155,7 +175,18 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
                 r = ort;
             }
             long t0 = System.nanoTime();
-            O out = outputFromOnnx(r.run(pixelValues, caller));
+            ForwardContext ctx = options.toContext();
+            Map<String, NDArray> named = r.run(pixelValues, ctx, caller);
+            Map<String, NDArray> intermediates = new LinkedHashMap<>();
+            named.keySet().removeIf(k -> {
+                if (k.startsWith("debug.")) {
+                    intermediates.put(k, named.get(k));
+                    return true;
+                }
+                return false;
+            });
+            O out = output(named);
+            out.setIntermediates(intermediates);
             if (options.timeStages) {
                 out.setStageSeconds(Map.of("onnxruntime", (System.nanoTime() - t0) / 1e9));
             }
@@ -165,7 +196,10 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
             pixelValues.tempAttach(scratch);
             ForwardContext ctx = options.toContext();
             ctx.keepOn(scratch);
-            O out = forwardImpl(pixelValues, ctx);
+            EagerOps ops = new EagerOps(scratch);
+            Map<String, NDArray> named = new LinkedHashMap<>();
+            forward(ops.wrap(pixelValues), ctx).forEach((k, t) -> named.put(k, t.nd()));
+            O out = output(named);
             out.setIntermediates(ctx.captured());
             out.setStageSeconds(ctx.stageSeconds());
             out.attach(caller);
@@ -173,7 +207,23 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         }
     }
 
-    protected abstract O forwardImpl(NDArray pixelValues, ForwardContext ctx);
+    /** Adds a list of tensors as {@code name.i} entries. */
+    protected static void putAll(Map<String, Tensor> m, String name, List<Tensor> list) {
+        if (list != null) {
+            for (int i = 0; i < list.size(); i++) {
+                m.put(name + "." + i, list.get(i));
+            }
+        }
+    }
+
+    /** The {@code name.i} entries of a named map, in order, or null when there are none. */
+    protected static List<NDArray> listOf(Map<String, NDArray> named, String name) {
+        List<NDArray> l = new ArrayList<>();
+        while (named.containsKey(name + "." + l.size())) {
+            l.add(named.get(name + "." + l.size()));
+        }
+        return l.isEmpty() ? null : l;
+    }
 
     private void ensureOpen() {
         if (closed) {
@@ -202,9 +252,9 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     }
 
     public long numParameters() {
-        Map<String, ai.djl.nn.Parameter> ps = block.namedParameters();
+        Map<String, Parameter> ps = block.namedParameters();
         return block.namedShapes().entrySet().stream()
-                .filter(e -> ps.get(e.getKey()).getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN)
+                .filter(e -> ps.get(e.getKey()).getType() != Parameter.Type.RUNNING_MEAN)
                 .mapToLong(e -> e.getValue().size()).sum();
     }
 

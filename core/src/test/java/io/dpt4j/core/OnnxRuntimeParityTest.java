@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The ONNX Runtime engine reproduces transformers' primary outputs for every family it supports. */
+/** The ONNX Runtime engine's plain session (primary outputs only) reproduces transformers for every family it supports. */
 class OnnxRuntimeParityTest {
     static final List<String> CASES = List.of("vit-depth", "vit-depth-resized", "vit-readout-add", "vit-readout-ignore",
             "vit-neck-options", "hybrid-depth", "seg-aux", "batch2", "dinov2-depth", "dinov2-add-projection",
@@ -51,9 +51,10 @@ class OnnxRuntimeParityTest {
                 compared++;
             }
             assertTrue(compared >= 1);
-            // the same model object still runs every output on PyTorch when asked for them
+            // hidden states come from ONNX Runtime too (DptParityTest compares every output on both engines)
             ModelOutput full = model.forward(pixels, ForwardOptions.defaults().outputHiddenStates(true));
             assertTrue(full.toMap().containsKey("hidden_states.0"));
+            assertEquals(ExecutionEngine.ONNXRUNTIME, model.getEngine());
         }
     }
 

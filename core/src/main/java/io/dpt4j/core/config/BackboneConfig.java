@@ -31,6 +31,11 @@ public abstract class BackboneConfig {
         throw new ConfigException(ConfigException.Kind.UNSUPPORTED, modelType() + " backbone has no patch_size");
     }
 
+    /** The input's channel count ({@code num_channels}, 3 unless the config says otherwise). */
+    public int numChannels() {
+        return raw.path("num_channels").asInt(3);
+    }
+
     /**
      * Whether the selected feature maps are token sequences with the CLS token first ([B, 1 + N, C]),
      * which DPT's reassemble stage needs; false for backbones returning [B, C, H, W] maps.

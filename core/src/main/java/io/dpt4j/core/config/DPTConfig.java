@@ -150,7 +150,6 @@ public final class DPTConfig implements PretrainedConfig {
         id2label.forEach((k, v) -> l2i.put(v, k));
         label2id = Collections.unmodifiableMap(l2i);
         dtype = f.has("dtype") ? f.string("dtype", null) : f.string("torch_dtype", null);
-        validate(f);
     }
 
     private static int[] readImageSize(JsonFields f) {
@@ -185,16 +184,16 @@ public final class DPTConfig implements PretrainedConfig {
         return Collections.unmodifiableMap(m);
     }
 
-    private void validate(JsonFields f) {
+    /**
+     * The checks of the settings the head models (DPTForDepthEstimation, DPTForSemanticSegmentation)
+     * build their neck and head from: stages, reassemble factors, head_in_index, the backbone's output
+     * form, the projection's width. backbone_out_indices is checked when the neck selects its inputs
+     * (transformers builds such a model and fails in forward).
+     */
+    public void validateNeckAndHead() {
+        JsonFields f = new JsonFields(raw, where);
         boolean swin = backboneConfig != null && backboneConfig.modelType().equals("swinv2");
         validateNeck(f, neckHiddenSizes, reassembleFactors, !swin, headInIndex);
-        if (backboneConfig == null || isHybrid) {
-            for (int i : backboneOutIndices) {
-                if (i < 0 || i >= numHiddenLayers) {
-                    throw f.error("backbone_out_indices", "layer indices in 0.." + (numHiddenLayers - 1));
-                }
-            }
-        }
         if (usesAutoBackbone() && !swin && !backboneConfig.returnsTokenSequences()) {
             throw new ConfigException(ConfigException.Kind.INCONSISTENT_VALUES,
                     where + ": the " + backboneConfig.modelType() + " backbone_config has \"reshape_hidden_states\": true, "

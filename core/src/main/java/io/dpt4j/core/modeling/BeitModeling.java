@@ -307,7 +307,7 @@ public final class BeitModeling {
      * transformers' {@code BeitBackbone}: hidden_states[i] for the stages in out_features (0 = embeddings),
      * tokens with CLS, no final norm; [B, C, h, w] maps with {@code reshape_hidden_states}.
      */
-    public static final class BeitBackbone extends HfBlock implements Backbone {
+    public static final class BeitBackbone extends HfBlock implements Backbone.EagerOnly {
         final BeitEmbeddings embeddings;
         final BeitEncoder encoder;
         private final BeitConfig config;

@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.BitConfig;
 import io.dpt4j.core.config.ConfigException;
-import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
-import io.dpt4j.core.nn.Scope;
-import io.dpt4j.core.nn.Layers.GroupNorm;
 import io.dpt4j.core.nn.Layers.ModuleList;
+import io.dpt4j.core.nn.Ops;
+import io.dpt4j.core.nn.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,18 +28,19 @@ public final class BitModeling {
 
     /** TF "SAME" padding amount for one spatial dimension (DynamicPad2d.compute_padding). */
     static long samePadding(long size, int kernel, int stride, int dilation) {
-        long out = (size + stride - 1) / stride;
-        return Math.max((out - 1) * stride + (long) (kernel - 1) * dilation + 1 - size, 0);
+        return samePadding(Dim.of(size), kernel, stride, dilation).value();
+    }
+
+    static Dim samePadding(Dim size, int kernel, int stride, int dilation) {
+        Dim out = size.plus(stride - 1).div(stride);
+        return out.minus(1).times(stride).plus((long) (kernel - 1) * dilation + 1).minus(size).max(0);
     }
 
     /** Pads right/bottom-heavy like TF's SAME (DynamicPad2d). */
-    static NDArray dynamicPad(NDArray x, int kernel, int stride, int dilation, double value) {
-        long ph = samePadding(x.getShape().get(2), kernel, stride, dilation);
-        long pw = samePadding(x.getShape().get(3), kernel, stride, dilation);
-        if (ph == 0 && pw == 0) {
-            return x;
-        }
-        return F.pad(x, new long[] {pw / 2, pw - pw / 2, ph / 2, ph - ph / 2}, value);
+    static Tensor dynamicPad(Tensor x, int kernel, int stride, int dilation, float value) {
+        Dim ph = samePadding(x.dim(2), kernel, stride, dilation);
+        Dim pw = samePadding(x.dim(3), kernel, stride, dilation);
+        return x.ops().pad(x, new Dim[] {pw.div(2), pw.minus(pw.div(2)), ph.div(2), ph.minus(ph.div(2))}, value);
     }
 
     /** Conv2d whose weight is standardised per output channel (biased variance) before use. */
@@ -82,7 +83,10 @@ public final class BitModeling {
             }
         }
 
-        /** The standardised weight (an eval-mode constant), computed once per loaded weight. */
+        /**
+         * The standardised weight: an eval-mode constant that depends on the weight only, so it is
+         * computed once per loaded weight (on libtorch) and is a plain initializer in the graph.
+         */
         NDArray standardizedWeight() {
             return derived("standardized", weight, w -> {
                 NDArray flat = w.reshape(out, -1);
@@ -94,12 +98,13 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public Tensor forward(Tensor x) {
             if (dynamic) {
                 x = dynamicPad(x, kernel, stride, dilation, 0);
             }
-            return F.conv2d(x, standardizedWeight(), null, new long[] {stride, stride},
-                    new long[] {padding, padding}, new long[] {dilation, dilation}, groups);
+            Ops o = x.ops();
+            return o.conv2d(x, o.weight(weight, standardizedWeight()), null, stride,
+                    new long[] {padding, padding, padding, padding}, dilation, groups);
         }
     }
 
@@ -109,10 +114,8 @@ public final class BitModeling {
         private final Parameter bias;
         final int groups;
         final String act;
-        private final long channels;
 
         BitGroupNormActivation(BitConfig config, long channels, boolean applyActivation) {
-            this.channels = channels;
             this.groups = config.numGroups;
             this.act = applyActivation ? config.hiddenAct : null;
             this.weight = param("weight", channels);
@@ -120,10 +123,10 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray y = GroupNorm.groupNorm(x, groups, derived("w4", weight, a -> a.reshape(1, channels, 1, 1)),
-                    derived("b4", bias, a -> a.reshape(1, channels, 1, 1)), 1e-5);
-            return act == null ? y : F.act(act, y);
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            Tensor y = o.groupNorm(x, groups, w(o, weight), w(o, bias), 1e-5);
+            return act == null ? y : y.act(act);
         }
     }
 
@@ -143,14 +146,14 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray input) {
-            return Scope.run(input, this::stem);
+        public Tensor forward(Tensor input) {
+            return input.scoped(this::stem);
         }
 
-        private NDArray stem(NDArray x) {
-            NDArray e = convolution.forward(x);
+        private Tensor stem(Tensor x) {
+            Tensor e = convolution.forward(x);
             if (!samePadding) {
-                e = F.pad(e, new long[] {1, 1, 1, 1}, 0);
+                e = e.ops().pad(e, Dim.of(1, 1, 1, 1), 0);
             }
             if (norm != null) {
                 e = norm.forward(e);
@@ -159,7 +162,7 @@ public final class BitModeling {
             if (dynamicPool) {
                 e = dynamicPad(e, 3, 2, 1, 0);
             }
-            return F.maxPool2d(e, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0}, false);
+            return e.ops().maxPool2d(e, 3, 2);
         }
     }
 
@@ -173,8 +176,8 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray y = conv.forward(x);
+        public Tensor forward(Tensor x) {
+            Tensor y = conv.forward(x);
             return norm == null ? y : norm.forward(y);
         }
     }
@@ -203,13 +206,13 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray input) {
-            return Scope.run(input, x -> {
-                NDArray shortcut = downsample == null ? x : downsample.forward(x);
-                NDArray h = norm1.forward(conv1.forward(x));
+        public Tensor forward(Tensor input) {
+            return input.scoped(x -> {
+                Tensor shortcut = downsample == null ? x : downsample.forward(x);
+                Tensor h = norm1.forward(conv1.forward(x));
                 h = norm2.forward(conv2.forward(h));
                 h = norm3.forward(conv3.forward(h));
-                return F.act(act, h.add(shortcut));
+                return h.add(shortcut).act(act);
             });
         }
     }
@@ -229,7 +232,7 @@ public final class BitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public Tensor forward(Tensor x) {
             for (BitBottleneckLayer l : layers.items()) {
                 x = l.forward(x);
             }
@@ -262,10 +265,10 @@ public final class BitModeling {
         }
 
         /** Stem output followed by each stage's output (BitEncoder's hidden_states). */
-        List<NDArray> forwardAll(NDArray embedding) {
-            List<NDArray> hs = new ArrayList<>();
+        List<Tensor> forwardAll(Tensor embedding) {
+            List<Tensor> hs = new ArrayList<>();
             hs.add(embedding);
-            NDArray h = embedding;
+            Tensor h = embedding;
             for (BitStage s : stages.items()) {
                 h = s.forward(h);
                 hs.add(h);
@@ -317,11 +320,11 @@ public final class BitModeling {
         }
 
         /** @param capturePrefix where this backbone sits in the model, for captured intermediates */
-        public List<NDArray> featureMaps(NDArray pixelValues, ForwardContext ctx, String capturePrefix) {
-            NDArray stem = bit.embedder.forward(pixelValues);
+        public List<Tensor> featureMaps(Tensor pixelValues, ForwardContext ctx, String capturePrefix) {
+            Tensor stem = bit.embedder.forward(pixelValues);
             ctx.capture(capturePrefix + "bit.embedder", stem);
-            List<NDArray> hs = bit.encoder.forwardAll(stem);
-            List<NDArray> maps = new ArrayList<>();
+            List<Tensor> hs = bit.encoder.forwardAll(stem);
+            List<Tensor> maps = new ArrayList<>();
             for (int i = 0; i < config.stageNames().size() && i < hs.size(); i++) {
                 if (config.outFeatures().contains(config.stageNames().get(i))) {
                     maps.add(hs.get(i));

@@ -1,35 +1,38 @@
 package io.dpt4j.core.modeling;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.BitConfig;
 import io.dpt4j.core.config.ConfigException;
 import io.dpt4j.core.config.DPTConfig;
-import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
-import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.BatchNorm2d;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.ConvTranspose2d;
+import io.dpt4j.core.nn.Layers.Identity;
 import io.dpt4j.core.nn.Layers.LayerNorm;
 import io.dpt4j.core.nn.Layers.Linear;
 import io.dpt4j.core.nn.Layers.ModuleList;
+import io.dpt4j.core.nn.Ops;
+import io.dpt4j.core.nn.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * transformers' modeling_dpt, module for module. Class and attribute names are transformers' own, so
- * the parameter paths built here are the checkpoint keys.
+ * transformers' modeling_dpt, module for module, written once for both engines (see
+ * {@link io.dpt4j.core.nn}). Class and attribute names are transformers' own, so the parameter paths
+ * built here are the checkpoint keys.
  */
 public final class DPTModeling {
     private DPTModeling() {}
 
-    /** A copy of a parameter owned by the activation's manager, so ops on it are freed with the pass. */
+    /**
+     * A copy of a parameter owned by the activation's manager, so ops on it are freed with the pass
+     * (for modules still written on NDArrays).
+     */
     public static NDArray local(NDArray param, NDManager m) {
         NDArray out = m.zeros(param.getShape(), param.getDataType());
         return out.addi(param);
@@ -39,19 +42,31 @@ public final class DPTModeling {
      * Bilinear (align_corners=False) resize of a [1, 1 + g*g, C] position embedding's grid part to
      * gh x gw, keeping the leading CLS entry: {@code _resize_pos_embed}.
      */
-    static NDArray resizePosEmbed(NDArray posemb, long gh, long gw, NDManager m) {
-        NDArray pos = local(posemb, m);
-        long c = pos.getShape().get(2);
-        long n = pos.getShape().get(1) - 1;
+    static Tensor resizePosEmbed(Tensor posemb, Dim gh, Dim gw) {
+        long c = posemb.dim(2).value();
+        long n = posemb.dim(1).value() - 1;
         long old = (long) Math.floor(Math.sqrt(n));
         if (old * old != n) {
             throw new IllegalStateException("position_embeddings has " + n + " grid entries, not a square number");
         }
-        NDArray tok = pos.get(new NDIndex(":, :1, :"));
-        NDArray grid = pos.get(new NDIndex("0, 1:, :")).reshape(1, old, old, c).transpose(0, 3, 1, 2);
-        grid = F.interpolateBilinear(grid, gh, gw, false);
-        grid = grid.transpose(0, 2, 3, 1).reshape(1, gh * gw, c);
-        return NDArrays.concat(new NDList(tok, grid), 1);
+        Tensor tok = posemb.slice(1, 0, 1);
+        Tensor grid = posemb.slice(1, 1, Long.MAX_VALUE).reshape(1, old, old, c).transpose(0, 3, 1, 2);
+        grid = grid.interpolateBilinear(gh, gw, false);
+        grid = grid.transpose(0, 2, 3, 1).reshape(1, gh.times(gw), c);
+        return posemb.ops().concat(1, tok, grid);
+    }
+
+    /** The input checks of every DPT trunk: [batch, channels, height, width], at least one patch. */
+    static void checkPixelValues(Tensor px, long channels, long patchSize) {
+        Dim[] s = px.dims();
+        if (s.length != 4 || !s[1].equals(Dim.of(channels))) {
+            throw new IllegalArgumentException("pixel_values must have shape [batch, " + channels
+                    + ", height, width], got " + Arrays.toString(s));
+        }
+        if (s[2].isKnown() && s[2].value() < patchSize || s[3].isKnown() && s[3].value() < patchSize) {
+            throw new IllegalArgumentException("pixel_values " + Arrays.toString(s) + " is smaller than one "
+                    + patchSize + "x" + patchSize + " patch");
+        }
     }
 
     // ------------------------------------------------------------------ embeddings
@@ -64,10 +79,8 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray e = projection.forward(x);
-            Shape s = e.getShape();
-            return e.reshape(s.get(0), s.get(1), s.get(2) * s.get(3)).transpose(0, 2, 1);
+        public Tensor forward(Tensor x) {
+            return projection.forward(x).flattenToTokens();
         }
     }
 
@@ -87,15 +100,13 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray pixelValues) {
-            Shape s = pixelValues.getShape();
-            NDManager m = pixelValues.getManager();
-            long gh = s.get(2) / config.patchSize;
-            long gw = s.get(3) / config.patchSize;
-            NDArray pos = resizePosEmbed(v(positionEmbeddings), gh, gw, m);
-            NDArray emb = patchEmbeddings.forward(pixelValues);
-            NDArray cls = local(v(clsToken), m).broadcast(new Shape(s.get(0), 1, config.hiddenSize));
-            return NDArrays.concat(new NDList(cls, emb), 1).add(pos);
+        public Tensor forward(Tensor pixelValues) {
+            Ops o = pixelValues.ops();
+            Tensor pos = resizePosEmbed(w(o, positionEmbeddings), pixelValues.dim(2).div(config.patchSize),
+                    pixelValues.dim(3).div(config.patchSize));
+            Tensor emb = patchEmbeddings.forward(pixelValues);
+            Tensor cls = w(o, clsToken).expand(pixelValues.dim(0), 1, config.hiddenSize);
+            return o.concat(1, cls, emb).add(pos);
         }
     }
 
@@ -122,30 +133,47 @@ public final class DPTModeling {
         }
 
         /** Returns the token embeddings; the first two BiT maps go to {@code intermediate}. */
-        public NDArray forward(NDArray pixelValues, List<NDArray> intermediate, ForwardContext ctx) {
-            Shape s = pixelValues.getShape();
-            if (s.get(2) != config.imageSize[0] || s.get(3) != config.imageSize[1]) {
-                throw new IllegalArgumentException("Input image size (" + s.get(2) + "*" + s.get(3)
+        public Tensor forward(Tensor pixelValues, List<Tensor> intermediate, ForwardContext ctx) {
+            Dim h = pixelValues.dim(2);
+            Dim wd = pixelValues.dim(3);
+            if (!h.equals(Dim.of(config.imageSize[0])) || !wd.equals(Dim.of(config.imageSize[1]))) {
+                throw new IllegalArgumentException("Input image size (" + h + "*" + wd
                         + ") doesn't match model (" + config.imageSize[0] + "*" + config.imageSize[1]
                         + "): DPT-Hybrid only accepts its configured image_size");
             }
-            NDManager m = pixelValues.getManager();
-            NDArray pos = resizePosEmbed(v(positionEmbeddings), s.get(2) / config.patchSize, s.get(3) / config.patchSize, m);
-            List<NDArray> maps = backbone.featureMaps(pixelValues, ctx, "debug.dpt.embeddings.backbone.");
+            Ops o = pixelValues.ops();
+            Tensor pos = resizePosEmbed(w(o, positionEmbeddings), h.div(config.patchSize), wd.div(config.patchSize));
+            List<Tensor> maps = backbone.featureMaps(pixelValues, ctx, "debug.dpt.embeddings.backbone.");
             for (int i = 0; i < maps.size(); i++) {
                 ctx.capture("debug.dpt.embeddings.backbone.feature_maps." + i, maps.get(i));
             }
             intermediate.add(maps.get(0));
             intermediate.add(maps.get(1));
-            NDArray e = projection.forward(maps.get(maps.size() - 1));
-            Shape es = e.getShape();
-            e = e.reshape(es.get(0), es.get(1), es.get(2) * es.get(3)).transpose(0, 2, 1);
-            NDArray cls = local(v(clsToken), m).broadcast(new Shape(s.get(0), 1, config.hiddenSize));
-            return NDArrays.concat(new NDList(cls, e), 1).add(pos);
+            Tensor e = projection.forward(maps.get(maps.size() - 1)).flattenToTokens();
+            Tensor cls = w(o, clsToken).expand(pixelValues.dim(0), 1, config.hiddenSize);
+            return o.concat(1, cls, e).add(pos);
         }
     }
 
     // ------------------------------------------------------------------ encoder
+
+    /**
+     * Multi-head self-attention of ViT-like encoders (DPT-ViT, DINOv2): {@code softmax(q k^T * scale) v}
+     * with {@code scale} multiplied (DINOv2) or {@code sqrt(head_size)} divided (ViT), as each
+     * transformers module writes it. Returns {context [B, S, heads*head_size], probabilities}.
+     */
+    static Tensor[] selfAttention(Linear query, Linear key, Linear value, int heads, int headSize, Tensor h, boolean multiply) {
+        Dim b = h.dim(0);
+        Dim s = h.dim(1);
+        Tensor q = query.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
+        Tensor kT = key.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 3, 1);
+        Tensor v = value.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
+        Tensor scores = q.matmul(kT);
+        scores = multiply ? scores.mul((float) Math.pow(headSize, -0.5)) : scores.div((float) Math.sqrt(headSize));
+        Tensor probs = scores.softmax(-1);
+        Tensor ctx = probs.matmul(v).transpose(0, 2, 1, 3).reshape(b, s, (long) heads * headSize);
+        return new Tensor[] {ctx, probs};
+    }
 
     public static final class DPTViTSelfAttention extends HfBlock {
         final Linear query;
@@ -162,21 +190,9 @@ public final class DPTModeling {
             value = child("value", new Linear(c.hiddenSize, (long) heads * headSize, c.qkvBias));
         }
 
-        private NDArray split(NDArray x) {
-            Shape s = x.getShape();
-            return x.reshape(s.get(0), s.get(1), heads, headSize).transpose(0, 2, 1, 3);
-        }
-
         /** Returns {context, attention probabilities}. */
-        public NDArray[] forwardWithAttention(NDArray h) {
-            NDArray q = split(query.forward(h));
-            NDArray k = split(key.forward(h));
-            NDArray v = split(value.forward(h));
-            NDArray scores = F.matmul(q, k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize));
-            NDArray probs = scores.softmax(-1);
-            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3);
-            Shape s = h.getShape();
-            return new NDArray[] {ctx.reshape(s.get(0), s.get(1), (long) heads * headSize), probs};
+        public Tensor[] forwardWithAttention(Tensor h) {
+            return selfAttention(query, key, value, heads, headSize, h, false);
         }
     }
 
@@ -188,7 +204,7 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public Tensor forward(Tensor x) {
             return dense.forward(x);
         }
     }
@@ -202,9 +218,9 @@ public final class DPTModeling {
             output = child("output", new DPTViTSelfOutput(c));
         }
 
-        public NDArray[] forwardWithAttention(NDArray h) {
-            NDArray[] a = attention.forwardWithAttention(h);
-            return new NDArray[] {output.forward(a[0]), a[1]};
+        public Tensor[] forwardWithAttention(Tensor h) {
+            Tensor[] a = attention.forwardWithAttention(h);
+            return new Tensor[] {output.forward(a[0]), a[1]};
         }
     }
 
@@ -218,8 +234,8 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return F.act(act, dense.forward(x));
+        public Tensor forward(Tensor x) {
+            return dense.forward(x).act(act);
         }
     }
 
@@ -230,7 +246,7 @@ public final class DPTModeling {
             dense = child("dense", new Linear(c.intermediateSize, c.hiddenSize, true));
         }
 
-        public NDArray forward(NDArray x, NDArray residual) {
+        public Tensor forward(Tensor x, Tensor residual) {
             return dense.forward(x).add(residual);
         }
     }
@@ -252,13 +268,13 @@ public final class DPTModeling {
         }
 
         /** Returns {layer output, attention probabilities (null unless {@code keepProbs})}. */
-        public NDArray[] forwardWithAttention(NDArray input, boolean keepProbs) {
-            return Scope.runAll(new NDArray[] {input}, in -> {
-                NDArray h = in[0];
-                NDArray[] a = attention.forwardWithAttention(layernormBefore.forward(h));
-                NDArray h1 = a[0].add(h);
-                NDArray out = output.forward(intermediate.forward(layernormAfter.forward(h1)), h1);
-                return new NDArray[] {out, keepProbs ? a[1] : null};
+        public Tensor[] forwardWithAttention(Tensor input, boolean keepProbs) {
+            return input.ops().scope(new Tensor[] {input}, in -> {
+                Tensor h = in[0];
+                Tensor[] a = attention.forwardWithAttention(layernormBefore.forward(h));
+                Tensor h1 = a[0].add(h);
+                Tensor out = output.forward(intermediate.forward(layernormAfter.forward(h1)), h1);
+                return new Tensor[] {out, keepProbs ? a[1] : null};
             });
         }
     }
@@ -277,10 +293,10 @@ public final class DPTModeling {
          * Runs every layer; {@code hiddenStates} receives the embeddings and each layer's output
          * (always, since the neck needs them), {@code attentions} each layer's probabilities if non-null.
          */
-        public NDArray forward(NDArray h, List<NDArray> hiddenStates, List<NDArray> attentions) {
+        public Tensor forward(Tensor h, List<Tensor> hiddenStates, List<Tensor> attentions) {
             for (DPTViTLayer l : layer.items()) {
                 hiddenStates.add(h);
-                NDArray[] r = l.forwardWithAttention(h, attentions != null);
+                Tensor[] r = l.forwardWithAttention(h, attentions != null);
                 h = r[0];
                 if (attentions != null) {
                     attentions.add(r[1]);
@@ -301,18 +317,18 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray lastHidden) {
-            return F.act(act, dense.forward(lastHidden.get(new NDIndex(":, 0, :"))));
+        public Tensor forward(Tensor lastHidden) {
+            return dense.forward(lastHidden.select(1, 0)).act(act);
         }
     }
 
     /** The result of {@link DPTModelBlock#forward}. */
     public static final class DPTModelResult {
-        public NDArray lastHiddenState;
-        public NDArray poolerOutput;
-        public List<NDArray> hiddenStates = new ArrayList<>();
-        public List<NDArray> attentions;
-        public List<NDArray> intermediateActivations;
+        public Tensor lastHiddenState;
+        public Tensor poolerOutput;
+        public List<Tensor> hiddenStates = new ArrayList<>();
+        public List<Tensor> attentions;
+        public List<Tensor> intermediateActivations;
     }
 
     /** transformers' DPTModel: embeddings, ViT encoder, final LayerNorm, optional pooler. */
@@ -331,18 +347,10 @@ public final class DPTModeling {
             pooler = addPoolingLayer ? child("pooler", new DPTViTPooler(c)) : null;
         }
 
-        public DPTModelResult forward(NDArray pixelValues, ForwardContext ctx, boolean needLastHidden) {
-            Shape s = pixelValues.getShape();
-            if (s.dimension() != 4 || s.get(1) != config.numChannels) {
-                throw new IllegalArgumentException("pixel_values must have shape [batch, " + config.numChannels
-                        + ", height, width], got " + s);
-            }
-            if (s.get(2) < config.patchSize || s.get(3) < config.patchSize) {
-                throw new IllegalArgumentException("pixel_values " + s + " is smaller than one " + config.patchSize
-                        + "x" + config.patchSize + " patch");
-            }
+        public DPTModelResult forward(Tensor pixelValues, ForwardContext ctx, boolean needLastHidden) {
+            checkPixelValues(pixelValues, config.numChannels, config.patchSize);
             DPTModelResult r = new DPTModelResult();
-            NDArray emb;
+            Tensor emb;
             if (embeddings instanceof DPTViTHybridEmbeddings) {
                 r.intermediateActivations = new ArrayList<>();
                 emb = ((DPTViTHybridEmbeddings) embeddings).forward(pixelValues, r.intermediateActivations, ctx);
@@ -353,7 +361,7 @@ public final class DPTModeling {
                 emb = embeddings.forward(pixelValues);
             }
             r.attentions = ctx.outputAttentions ? new ArrayList<>() : null;
-            NDArray last = encoder.forward(emb, r.hiddenStates, r.attentions);
+            Tensor last = encoder.forward(emb, r.hiddenStates, r.attentions);
             if (needLastHidden || pooler != null) {
                 r.lastHiddenState = layernorm.forward(last);
                 ctx.capture("debug.dpt.last_hidden_state", r.lastHiddenState);
@@ -367,6 +375,17 @@ public final class DPTModeling {
 
     // ------------------------------------------------------------------ neck
 
+    /**
+     * The up/down-sampling of a reassemble stage (shared with Depth Anything): ConvTranspose with
+     * kernel = stride = factor above 1, none at 1, a 3x3 conv of stride int(1/factor) below.
+     */
+    static HfBlock resizeFor(int channels, double factor) {
+        if (factor > 1) {
+            return new ConvTranspose2d(channels, channels, (int) factor);
+        }
+        return factor == 1 ? null : new Conv2d(channels, channels, 3, (int) (1 / factor), 1, true);
+    }
+
     /** Projection to the stage's channels, then the resize by the stage's factor. */
     public static final class DPTReassembleLayer extends HfBlock {
         final Conv2d projection;
@@ -378,20 +397,9 @@ public final class DPTModeling {
             resize = r == null ? null : child("resize", r);
         }
 
-        /**
-         * The up/down-sampling of a reassemble stage (shared with Depth Anything): ConvTranspose with
-         * kernel = stride = factor above 1, none at 1, a 3x3 conv of stride int(1/factor) below.
-         */
-        static HfBlock resizeFor(int channels, double factor) {
-            if (factor > 1) {
-                return new ConvTranspose2d(channels, channels, (int) factor);
-            }
-            return factor == 1 ? null : new Conv2d(channels, channels, 3, (int) (1 / factor), 1, true);
-        }
-
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray h = projection.forward(x);
+        public Tensor forward(Tensor x) {
+            Tensor h = projection.forward(x);
             return resize == null ? h : resize.forward(h);
         }
     }
@@ -407,16 +415,8 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return F.act(act, linear.forward(x));
-        }
-    }
-
-    /** A stage that passes its input through (nn.Identity in ModuleLists). */
-    public static final class Identity extends HfBlock {
-        @Override
-        public NDArray forward(NDArray x) {
-            return x;
+        public Tensor forward(Tensor x) {
+            return linear.forward(x).act(act);
         }
     }
 
@@ -454,59 +454,53 @@ public final class DPTModeling {
             }
         }
 
-        public List<NDArray> forward(List<NDArray> hiddenStates, Long patchHeight, Long patchWidth) {
-            List<NDArray> out = new ArrayList<>();
+        /** @param patchHeight the token grid, or null to take the square root of the token count as transformers */
+        public List<Tensor> forward(List<Tensor> hiddenStates, Dim patchHeight, Dim patchWidth) {
+            List<Tensor> out = new ArrayList<>();
             for (int i = 0; i < hiddenStates.size(); i++) {
-                NDArray hs = hiddenStates.get(i);
+                Tensor hs = hiddenStates.get(i);
                 if (config.neckIgnoreStages.contains(i)) {
                     out.add(hs);
                     continue;
                 }
-                final long[] grid = {patchHeight == null ? -1 : patchHeight, patchWidth == null ? -1 : patchWidth};
                 final int stage = i;
-                out.add(Scope.run(hs, x -> reassemble(x, stage, grid[0] < 0 ? null : grid[0], grid[1] < 0 ? null : grid[1])));
+                out.add(hs.scoped(x -> reassemble(x, stage, patchHeight, patchWidth)));
             }
             return out;
         }
 
-        private NDArray reassemble(NDArray hs, int i, Long patchHeight, Long patchWidth) {
-            {
-                Shape s = hs.getShape();
-                long b = s.get(0);
-                long seq = s.get(1) - 1;
-                long ch = s.get(2);
-                NDArray cls = hs.get(new NDIndex(":, 0, :"));
-                NDArray tokens = hs.get(new NDIndex(":, 1:, :"));
-                long ph;
-                long pw;
-                if (patchHeight != null && patchWidth != null) {
-                    ph = patchHeight;
-                    pw = patchWidth;
-                } else {
-                    ph = (long) Math.floor(Math.sqrt(seq));
-                    pw = ph;
-                    if (ph * pw != seq) {
-                        throw new IllegalArgumentException("DPT's neck reshapes the " + seq
-                                + " patch tokens into a square grid (as transformers does), so head models need a square token grid: "
-                                + "use an input whose height and width give the same number of patches (DPTModel accepts non-square input)");
-                    }
+        private Tensor reassemble(Tensor hs, int i, Dim patchHeight, Dim patchWidth) {
+            Dim b = hs.dim(0);
+            Dim seq = hs.dim(1).minus(1);
+            Dim ch = hs.dim(2);
+            Tensor cls = hs.slice(1, 0, 1);
+            Tensor tokens = hs.slice(1, 1, Long.MAX_VALUE);
+            Dim ph = patchHeight;
+            Dim pw = patchWidth;
+            if (ph == null || pw == null) {
+                ph = seq.sqrtFloor();
+                pw = ph;
+                if (seq.isKnown() && ph.times(pw).value() != seq.value()) {
+                    throw new IllegalArgumentException("DPT's neck reshapes the " + seq
+                            + " patch tokens into a square grid (as transformers does), so head models need a square token grid: "
+                            + "use an input whose height and width give the same number of patches (DPTModel accepts non-square input)");
                 }
-                NDArray h;
-                switch (config.readoutType) {
-                    case "project": {
-                        NDArray readout = cls.expandDims(1).broadcast(new Shape(b, seq, ch));
-                        h = readoutProjects.get(i).forward(NDArrays.concat(new NDList(tokens, readout), -1));
-                        break;
-                    }
-                    case "add":
-                        h = tokens.add(cls.expandDims(1));
-                        break;
-                    default:
-                        h = tokens;
-                }
-                h = h.reshape(b, ph, pw, h.getShape().get(2)).transpose(0, 3, 1, 2);
-                return layers.get(i).forward(h);
             }
+            Tensor h;
+            switch (config.readoutType) {
+                case "project": {
+                    Tensor readout = cls.expand(b, seq, ch);
+                    h = readoutProjects.get(i).forward(hs.ops().concat(-1, tokens, readout));
+                    break;
+                }
+                case "add":
+                    h = tokens.add(cls);
+                    break;
+                default:
+                    h = tokens;
+            }
+            h = h.reshape(b, ph, pw, h.dim(2)).transpose(0, 3, 1, 2);
+            return layers.get(i).forward(h);
         }
     }
 
@@ -527,13 +521,13 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray input) {
-            return Scope.run(input, x -> {
-                NDArray h = convolution1.forward(F.relu(x));
+        public Tensor forward(Tensor input) {
+            return input.scoped(x -> {
+                Tensor h = convolution1.forward(x.relu());
                 if (batchNorm1 != null) {
                     h = batchNorm1.forward(h);
                 }
-                h = convolution2.forward(F.relu(h));
+                h = convolution2.forward(h.relu());
                 if (batchNorm2 != null) {
                     h = batchNorm2.forward(h);
                 }
@@ -553,19 +547,18 @@ public final class DPTModeling {
             residualLayer2 = child("residual_layer2", new DPTPreActResidualLayer(c));
         }
 
-        public NDArray forward(NDArray hidden, NDArray residualIn) {
-            return Scope.runAll(new NDArray[] {hidden, residualIn}, in -> {
-                NDArray h = in[0];
-                NDArray residual = in[1];
+        public Tensor forward(Tensor hidden, Tensor residualIn) {
+            return hidden.ops().scope(new Tensor[] {hidden, residualIn}, in -> {
+                Tensor h = in[0];
+                Tensor residual = in[1];
                 if (residual != null) {
-                    if (!h.getShape().equals(residual.getShape())) {
-                        residual = F.interpolateBilinear(residual, h.getShape().get(2), h.getShape().get(3), false);
-                    }
+                    // resized when the shapes differ (interpolate is the identity when they match)
+                    residual = residual.interpolateBilinear(h.dim(2), h.dim(3), false);
                     h = h.add(residualLayer1.forward(residual));
                 }
                 h = residualLayer2.forward(h);
-                h = F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
-                return new NDArray[] {projection.forward(h)};
+                h = h.interpolateBilinear(h.dim(2).times(2), h.dim(3).times(2), true);
+                return new Tensor[] {projection.forward(h)};
             })[0];
         }
     }
@@ -581,11 +574,11 @@ public final class DPTModeling {
             }
         }
 
-        public List<NDArray> forward(List<NDArray> features) {
-            List<NDArray> fused = new ArrayList<>();
-            NDArray h = null;
+        public List<Tensor> forward(List<Tensor> features) {
+            List<Tensor> fused = new ArrayList<>();
+            Tensor h = null;
             for (int i = 0; i < features.size(); i++) {
-                NDArray f = features.get(features.size() - 1 - i);
+                Tensor f = features.get(features.size() - 1 - i);
                 h = h == null ? layers.get(i).forward(f, null) : layers.get(i).forward(h, f);
                 fused.add(h);
             }
@@ -610,24 +603,24 @@ public final class DPTModeling {
             fusionStage = child("fusion_stage", new DPTFeatureFusionStage(c));
         }
 
-        public List<NDArray> forward(List<NDArray> hiddenStates, Long patchHeight, Long patchWidth, ForwardContext ctx) {
+        public List<Tensor> forward(List<Tensor> hiddenStates, Dim patchHeight, Dim patchWidth, ForwardContext ctx) {
             if (hiddenStates.size() != config.neckHiddenSizes.size()) {
                 throw new IllegalStateException("The neck got " + hiddenStates.size() + " feature maps but neck_hidden_sizes has "
                         + config.neckHiddenSizes.size() + " entries: backbone_out_indices / out_features and neck_hidden_sizes must have the same length");
             }
-            List<NDArray> hs = hiddenStates;
+            List<Tensor> hs = hiddenStates;
             if (reassembleStage != null) {
                 hs = reassembleStage.forward(hs, patchHeight, patchWidth);
                 for (int i = 0; i < hs.size(); i++) {
                     ctx.capture("debug.neck.reassemble_stage." + i, hs.get(i));
                 }
             }
-            List<NDArray> features = new ArrayList<>();
+            List<Tensor> features = new ArrayList<>();
             for (int i = 0; i < hs.size(); i++) {
                 features.add(convs.get(i).forward(hs.get(i)));
                 ctx.capture("debug.neck.convs." + i, features.get(i));
             }
-            List<NDArray> fused = fusionStage.forward(features);
+            List<Tensor> fused = fusionStage.forward(features);
             for (int i = 0; i < fused.size(); i++) {
                 ctx.capture("debug.neck.fusion_stage." + i, fused.get(i));
             }
@@ -637,7 +630,7 @@ public final class DPTModeling {
 
     // ------------------------------------------------------------------ heads
 
-    static int pick(List<NDArray> maps, int index) {
+    static int pick(List<Tensor> maps, int index) {
         return index < 0 ? maps.size() + index : index;
     }
 
@@ -657,16 +650,16 @@ public final class DPTModeling {
             head.addAt(4, new Conv2d(32, 1, 1, 1, 0, true));
         }
 
-        public NDArray forward(List<NDArray> hiddenStates) {
-            return Scope.run(hiddenStates.get(pick(hiddenStates, headInIndex)), x -> {
-                NDArray h = x;
+        public Tensor forward(List<Tensor> hiddenStates) {
+            return hiddenStates.get(pick(hiddenStates, headInIndex)).scoped(x -> {
+                Tensor h = x;
                 if (projection != null) {
-                    h = F.relu(projection.forward(h));
+                    h = projection.forward(h).relu();
                 }
                 h = head.get(0).forward(h);
-                h = F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
-                h = F.relu(head.get(1).forward(h));
-                h = F.relu(head.get(2).forward(h));
+                h = h.interpolateBilinear(h.dim(2).times(2), h.dim(3).times(2), true);
+                h = head.get(1).forward(h).relu();
+                h = head.get(2).forward(h).relu();
                 return h.squeeze(1);
             });
         }
@@ -687,10 +680,10 @@ public final class DPTModeling {
             classifier = head.addAt(4, new Conv2d(f, c.numLabels(), 1, 1, 0, true));
         }
 
-        public NDArray forward(List<NDArray> hiddenStates) {
-            return Scope.run(hiddenStates.get(pick(hiddenStates, headInIndex)), x -> {
-                NDArray h = classifier.forward(F.relu(bn.forward(conv.forward(x))));
-                return F.interpolateBilinear(h, h.getShape().get(2) * 2, h.getShape().get(3) * 2, true);
+        public Tensor forward(List<Tensor> hiddenStates) {
+            return hiddenStates.get(pick(hiddenStates, headInIndex)).scoped(x -> {
+                Tensor h = classifier.forward(bn.forward(conv.forward(x)).relu());
+                return h.interpolateBilinear(h.dim(2).times(2), h.dim(3).times(2), true);
             });
         }
     }
@@ -709,8 +702,8 @@ public final class DPTModeling {
         }
 
         @Override
-        public NDArray forward(NDArray lastFused) {
-            return Scope.run(lastFused, x -> classifier.forward(F.relu(bn.forward(conv.forward(x)))));
+        public Tensor forward(Tensor lastFused) {
+            return lastFused.scoped(x -> classifier.forward(bn.forward(conv.forward(x)).relu()));
         }
     }
 

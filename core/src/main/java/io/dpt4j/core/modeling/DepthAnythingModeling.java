@@ -1,14 +1,11 @@
 package io.dpt4j.core.modeling;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.config.DepthAnythingConfig;
-import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
-import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.ModuleList;
+import io.dpt4j.core.nn.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,13 +23,13 @@ public final class DepthAnythingModeling {
 
         DepthAnythingReassembleLayer(DepthAnythingConfig c, int channels, double factor) {
             projection = child("projection", new Conv2d(c.reassembleHiddenSize, channels, 1, 1, 0, true));
-            HfBlock r = DPTModeling.DPTReassembleLayer.resizeFor(channels, factor);
+            HfBlock r = DPTModeling.resizeFor(channels, factor);
             resize = r == null ? null : child("resize", r);
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray h = projection.forward(x);
+        public Tensor forward(Tensor x) {
+            Tensor h = projection.forward(x);
             return resize == null ? h : resize.forward(h);
         }
     }
@@ -48,16 +45,17 @@ public final class DepthAnythingModeling {
             }
         }
 
-        List<NDArray> forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth) {
-            List<NDArray> out = new ArrayList<>();
+        List<Tensor> forward(List<Tensor> hiddenStates, Dim patchHeight, Dim patchWidth) {
+            List<Tensor> out = new ArrayList<>();
             for (int i = 0; i < hiddenStates.size(); i++) {
-                NDArray h = hiddenStates.get(i).get(new NDIndex(":, 1:, :"));
-                Shape s = h.getShape();
-                if (s.get(1) != patchHeight * patchWidth) {
-                    throw new IllegalArgumentException("the backbone returned " + s.get(1) + " patch tokens but the input gives a "
+                Tensor h = hiddenStates.get(i).slice(1, 1, Long.MAX_VALUE);
+                Dim tokens = h.dim(1);
+                Dim grid = patchHeight.times(patchWidth);
+                if (tokens.isKnown() && grid.isKnown() && tokens.value() != grid.value()) {
+                    throw new IllegalArgumentException("the backbone returned " + tokens + " patch tokens but the input gives a "
                             + patchHeight + "x" + patchWidth + " grid of patch_size patches: the backbone's patch_size must equal the config's patch_size");
                 }
-                h = h.reshape(s.get(0), patchHeight, patchWidth, s.get(2)).transpose(0, 3, 1, 2);
+                h = h.reshape(h.dim(0), patchHeight, patchWidth, h.dim(2)).transpose(0, 3, 1, 2);
                 out.add(layers.get(i).forward(h));
             }
             return out;
@@ -76,8 +74,8 @@ public final class DepthAnythingModeling {
         }
 
         @Override
-        public NDArray forward(NDArray input) {
-            return Scope.run(input, x -> convolution2.forward(F.relu(convolution1.forward(F.relu(x)))).add(x));
+        public Tensor forward(Tensor input) {
+            return input.scoped(x -> convolution2.forward(convolution1.forward(x.relu()).relu()).add(x));
         }
     }
 
@@ -93,21 +91,20 @@ public final class DepthAnythingModeling {
         }
 
         /** @param size the next map's (height, width), or null for x2 on the last layer */
-        NDArray forward(NDArray hidden, NDArray residualIn, long[] size) {
-            return Scope.runAll(new NDArray[] {hidden, residualIn}, in -> new NDArray[] {fuse(in[0], in[1], size)})[0];
+        Tensor forward(Tensor hidden, Tensor residualIn, Dim[] size) {
+            return hidden.ops().scope(new Tensor[] {hidden, residualIn}, in -> new Tensor[] {fuse(in[0], in[1], size)})[0];
         }
 
-        private NDArray fuse(NDArray h, NDArray residual, long[] size) {
+        private Tensor fuse(Tensor h, Tensor residual, Dim[] size) {
             if (residual != null) {
-                if (!h.getShape().equals(residual.getShape())) {
-                    residual = F.interpolateBilinear(residual, h.getShape().get(2), h.getShape().get(3), false);
-                }
+                // resized when the shapes differ (interpolate is the identity when they match)
+                residual = residual.interpolateBilinear(h.dim(2), h.dim(3), false);
                 h = h.add(residualLayer1.forward(residual));
             }
             h = residualLayer2.forward(h);
-            long oh = size == null ? h.getShape().get(2) * 2 : size[0];
-            long ow = size == null ? h.getShape().get(3) * 2 : size[1];
-            h = F.interpolateBilinear(h, oh, ow, true);
+            Dim oh = size == null ? h.dim(2).times(2) : size[0];
+            Dim ow = size == null ? h.dim(3).times(2) : size[1];
+            h = h.interpolateBilinear(oh, ow, true);
             return projection.forward(h);
         }
     }
@@ -123,16 +120,16 @@ public final class DepthAnythingModeling {
             }
         }
 
-        List<NDArray> forward(List<NDArray> features) {
+        List<Tensor> forward(List<Tensor> features) {
             int n = features.size();
-            List<NDArray> fused = new ArrayList<>();
-            NDArray h = null;
+            List<Tensor> fused = new ArrayList<>();
+            Tensor h = null;
             for (int i = 0; i < n; i++) {
-                NDArray f = features.get(n - 1 - i);
-                long[] size = null;
+                Tensor f = features.get(n - 1 - i);
+                Dim[] size = null;
                 if (i != n - 1) {
-                    Shape next = features.get(n - 2 - i).getShape();
-                    size = new long[] {next.get(2), next.get(3)};
+                    Tensor next = features.get(n - 2 - i);
+                    size = new Dim[] {next.dim(2), next.dim(3)};
                 }
                 h = h == null ? layers.get(i).forward(f, null, size) : layers.get(i).forward(h, f, size);
                 fused.add(h);
@@ -157,21 +154,21 @@ public final class DepthAnythingModeling {
             fusionStage = child("fusion_stage", new DepthAnythingFeatureFusionStage(c));
         }
 
-        public List<NDArray> forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth, ForwardContext ctx) {
+        public List<Tensor> forward(List<Tensor> hiddenStates, Dim patchHeight, Dim patchWidth, ForwardContext ctx) {
             if (hiddenStates.size() != config.neckHiddenSizes.size()) {
                 throw new IllegalStateException("The neck got " + hiddenStates.size() + " feature maps but neck_hidden_sizes has "
                         + config.neckHiddenSizes.size() + " entries: the backbone's out_features and neck_hidden_sizes must have the same length");
             }
-            List<NDArray> hs = reassembleStage.forward(hiddenStates, patchHeight, patchWidth);
+            List<Tensor> hs = reassembleStage.forward(hiddenStates, patchHeight, patchWidth);
             for (int i = 0; i < hs.size(); i++) {
                 ctx.capture("debug.neck.reassemble_stage." + i, hs.get(i));
             }
-            List<NDArray> features = new ArrayList<>();
+            List<Tensor> features = new ArrayList<>();
             for (int i = 0; i < hs.size(); i++) {
                 features.add(convs.get(i).forward(hs.get(i)));
                 ctx.capture("debug.neck.convs." + i, features.get(i));
             }
-            List<NDArray> fused = fusionStage.forward(features);
+            List<Tensor> fused = fusionStage.forward(features);
             for (int i = 0; i < fused.size(); i++) {
                 ctx.capture("debug.neck.fusion_stage." + i, fused.get(i));
             }
@@ -197,13 +194,13 @@ public final class DepthAnythingModeling {
             conv3 = child("conv3", new Conv2d(c.headHiddenSize, 1, 1, 1, 0, true));
         }
 
-        public NDArray forward(List<NDArray> hiddenStates, long patchHeight, long patchWidth) {
+        public Tensor forward(List<Tensor> hiddenStates, Dim patchHeight, Dim patchWidth) {
             int idx = config.headInIndex < 0 ? hiddenStates.size() + config.headInIndex : config.headInIndex;
-            return Scope.run(hiddenStates.get(idx), x -> {
-                NDArray h = conv1.forward(x);
-                h = F.interpolateBilinear(h, patchHeight * config.patchSize, patchWidth * config.patchSize, true);
-                h = conv3.forward(F.relu(conv2.forward(h)));
-                h = config.isMetric() ? F.act("sigmoid", h) : F.relu(h);
+            return hiddenStates.get(idx).scoped(x -> {
+                Tensor h = conv1.forward(x);
+                h = h.interpolateBilinear(patchHeight.times(config.patchSize), patchWidth.times(config.patchSize), true);
+                h = conv3.forward(conv2.forward(h).relu());
+                h = config.isMetric() ? h.sigmoid() : h.relu();
                 return h.mul((float) config.maxDepth).squeeze(1);
             });
         }

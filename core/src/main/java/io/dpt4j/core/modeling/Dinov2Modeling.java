@@ -1,24 +1,22 @@
 package io.dpt4j.core.modeling;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.Dinov2Config;
-import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
-import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.LayerNorm;
 import io.dpt4j.core.nn.Layers.Linear;
 import io.dpt4j.core.nn.Layers.ModuleList;
+import io.dpt4j.core.nn.Ops;
+import io.dpt4j.core.nn.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
-/** transformers' modeling_dinov2 ({@code Dinov2Backbone}), module for module, with its parameter names. */
+/**
+ * transformers' modeling_dinov2 ({@code Dinov2Backbone}), module for module, with its parameter names,
+ * written once for both engines.
+ */
 public final class Dinov2Modeling {
     private Dinov2Modeling() {}
 
@@ -30,10 +28,8 @@ public final class Dinov2Modeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDArray e = projection.forward(x);
-            Shape s = e.getShape();
-            return e.reshape(s.get(0), s.get(1), s.get(2) * s.get(3)).transpose(0, 2, 1);
+        public Tensor forward(Tensor x) {
+            return projection.forward(x).flattenToTokens();
         }
     }
 
@@ -58,15 +54,17 @@ public final class Dinov2Modeling {
         /**
          * {@code interpolate_pos_encoding}: the table as is when the token count matches and the input is
          * square, else its grid resized bicubically (A = -0.75, align_corners=False) to the token grid.
+         * Where the graph cannot tell (symbolic sizes) it always resizes: at the table's own size the
+         * bicubic taps are exactly (0, 1, 0, 0), so the result is the same table.
          */
-        NDArray positions(long numPatches, long height, long width, NDManager m) {
-            NDArray pos = DPTModeling.local(v(positionEmbeddings), m);
-            if (numPatches == numPositions && height == width) {
+        Tensor positions(Dim numPatches, Dim height, Dim width, Ops o) {
+            Tensor pos = w(o, positionEmbeddings);
+            if (numPatches.equals(Dim.of(numPositions)) && height.equals(width)) {
                 return pos;
             }
             long dim = config.hiddenSize;
-            long gh = height / config.patchSize;
-            long gw = width / config.patchSize;
+            Dim gh = height.div(config.patchSize);
+            Dim gw = width.div(config.patchSize);
             long side = (long) Math.sqrt((double) numPositions);
             while (side * side > numPositions) {
                 side--;
@@ -78,21 +76,20 @@ public final class Dinov2Modeling {
                 throw new IllegalStateException("position_embeddings has " + numPositions
                         + " grid entries, not a square number: the configured image_size must be square to resize them");
             }
-            NDArray cls = pos.get(new NDIndex(":, :1, :"));
-            NDArray grid = pos.get(new NDIndex("0, 1:, :")).reshape(1, side, side, dim).transpose(0, 3, 1, 2);
-            grid = F.interpolateBicubic(grid, gh, gw, false);
-            grid = grid.transpose(0, 2, 3, 1).reshape(1, gh * gw, dim);
-            return NDArrays.concat(new NDList(cls, grid), 1);
+            Tensor cls = pos.slice(1, 0, 1);
+            Tensor grid = pos.slice(1, 1, Long.MAX_VALUE).reshape(1, side, side, dim).transpose(0, 3, 1, 2);
+            grid = grid.interpolateBicubic(gh, gw, false);
+            grid = grid.transpose(0, 2, 3, 1).reshape(1, gh.times(gw), dim);
+            return o.concat(1, cls, grid);
         }
 
         @Override
-        public NDArray forward(NDArray pixelValues) {
-            Shape s = pixelValues.getShape();
-            NDManager m = pixelValues.getManager();
-            NDArray emb = patchEmbeddings.forward(pixelValues);
-            NDArray cls = DPTModeling.local(v(clsToken), m).broadcast(new Shape(s.get(0), 1, config.hiddenSize));
-            NDArray tokens = NDArrays.concat(new NDList(cls, emb), 1);
-            return tokens.add(positions(emb.getShape().get(1), s.get(2), s.get(3), m));
+        public Tensor forward(Tensor pixelValues) {
+            Ops o = pixelValues.ops();
+            Tensor emb = patchEmbeddings.forward(pixelValues);
+            Tensor cls = w(o, clsToken).expand(pixelValues.dim(0), 1, config.hiddenSize);
+            Tensor tokens = o.concat(1, cls, emb);
+            return tokens.add(positions(emb.dim(1), pixelValues.dim(2), pixelValues.dim(3), o));
         }
     }
 
@@ -111,20 +108,9 @@ public final class Dinov2Modeling {
             value = child("value", new Linear(c.hiddenSize, (long) heads * headSize, c.qkvBias));
         }
 
-        private NDArray split(NDArray x) {
-            Shape s = x.getShape();
-            return x.reshape(s.get(0), s.get(1), heads, headSize).transpose(0, 2, 1, 3);
-        }
-
         /** Returns {context, attention probabilities}. */
-        NDArray[] forwardWithAttention(NDArray h) {
-            NDArray q = split(query.forward(h));
-            NDArray k = split(key.forward(h));
-            NDArray v = split(value.forward(h));
-            NDArray probs = F.matmul(q, k.transpose(0, 1, 3, 2)).mul((float) Math.pow(headSize, -0.5)).softmax(-1);
-            Shape s = h.getShape();
-            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), (long) heads * headSize);
-            return new NDArray[] {ctx, probs};
+        Tensor[] forwardWithAttention(Tensor h) {
+            return DPTModeling.selfAttention(query, key, value, heads, headSize, h, true);
         }
     }
 
@@ -136,7 +122,7 @@ public final class Dinov2Modeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public Tensor forward(Tensor x) {
             return dense.forward(x);
         }
     }
@@ -150,9 +136,9 @@ public final class Dinov2Modeling {
             output = child("output", new Dinov2SelfOutput(c));
         }
 
-        NDArray[] forwardWithAttention(NDArray h) {
-            NDArray[] a = attention.forwardWithAttention(h);
-            return new NDArray[] {output.forward(a[0]), a[1]};
+        Tensor[] forwardWithAttention(Tensor h) {
+            Tensor[] a = attention.forwardWithAttention(h);
+            return new Tensor[] {output.forward(a[0]), a[1]};
         }
     }
 
@@ -165,8 +151,8 @@ public final class Dinov2Modeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return x.mul(v(lambda1));
+        public Tensor forward(Tensor x) {
+            return x.mul(w(x.ops(), lambda1));
         }
     }
 
@@ -183,8 +169,8 @@ public final class Dinov2Modeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return fc2.forward(F.act(act, fc1.forward(x)));
+        public Tensor forward(Tensor x) {
+            return fc2.forward(fc1.forward(x).act(act));
         }
     }
 
@@ -201,9 +187,11 @@ public final class Dinov2Modeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            NDList halves = weightsIn.forward(x).split(2, -1);
-            return weightsOut.forward(F.act("silu", halves.get(0)).mul(halves.get(1)));
+        public Tensor forward(Tensor x) {
+            Tensor h = weightsIn.forward(x);
+            Tensor x1 = h.slice(-1, 0, hidden);
+            Tensor x2 = h.slice(-1, hidden, 2 * hidden);
+            return weightsOut.forward(x1.act("silu").mul(x2));
         }
     }
 
@@ -225,11 +213,11 @@ public final class Dinov2Modeling {
             layerScale2 = child("layer_scale2", new Dinov2LayerScale(c));
         }
 
-        NDArray[] forwardWithAttention(NDArray h) {
-            NDArray[] a = attention.forwardWithAttention(norm1.forward(h));
-            NDArray h1 = layerScale1.forward(a[0]).add(h);
-            NDArray out = layerScale2.forward(mlp.forward(norm2.forward(h1))).add(h1);
-            return new NDArray[] {out, a[1]};
+        Tensor[] forwardWithAttention(Tensor h) {
+            Tensor[] a = attention.forwardWithAttention(norm1.forward(h));
+            Tensor h1 = layerScale1.forward(a[0]).add(h);
+            Tensor out = layerScale2.forward(mlp.forward(norm2.forward(h1))).add(h1);
+            return new Tensor[] {out, a[1]};
         }
     }
 
@@ -244,13 +232,13 @@ public final class Dinov2Modeling {
         }
 
         /** Fills {@code hiddenStates} with the embeddings and every layer's output. */
-        NDArray forward(NDArray h, List<NDArray> hiddenStates, List<NDArray> attentions) {
+        Tensor forward(Tensor h, List<Tensor> hiddenStates, List<Tensor> attentions) {
             hiddenStates.add(h);
             for (Dinov2Layer l : layer.items()) {
                 boolean keep = attentions != null;
-                NDArray[] r = Scope.runAll(new NDArray[] {h}, in -> {
-                    NDArray[] o = l.forwardWithAttention(in[0]);
-                    return new NDArray[] {o[0], keep ? o[1] : null};
+                Tensor[] r = h.ops().scope(new Tensor[] {h}, in -> {
+                    Tensor[] o = l.forwardWithAttention(in[0]);
+                    return new Tensor[] {o[0], keep ? o[1] : null};
                 });
                 h = r[0];
                 hiddenStates.add(h);
@@ -281,33 +269,24 @@ public final class Dinov2Modeling {
         }
 
         @Override
-        public List<NDArray> featureMaps(NDArray pixelValues, ForwardContext ctx, List<NDArray> hiddenStates, List<NDArray> attentions) {
-            Shape s = pixelValues.getShape();
-            if (s.dimension() != 4 || s.get(1) != config.numChannels) {
-                throw new IllegalArgumentException("pixel_values must have shape [batch, " + config.numChannels
-                        + ", height, width], got " + s);
-            }
-            if (s.get(2) < config.patchSize || s.get(3) < config.patchSize) {
-                throw new IllegalArgumentException("pixel_values " + s + " is smaller than one " + config.patchSize
-                        + "x" + config.patchSize + " patch");
-            }
-            List<NDArray> all = new ArrayList<>();
+        public List<Tensor> featureMaps(Tensor pixelValues, ForwardContext ctx, List<Tensor> hiddenStates, List<Tensor> attentions) {
+            DPTModeling.checkPixelValues(pixelValues, config.numChannels, config.patchSize);
+            List<Tensor> all = new ArrayList<>();
             encoder.forward(embeddings.forward(pixelValues), all, attentions);
             hiddenStates.addAll(all);
-            List<NDArray> maps = new ArrayList<>();
+            List<Tensor> maps = new ArrayList<>();
             for (int i = 0; i < all.size(); i++) {
                 if (!config.selectsStage(i)) {
                     continue;
                 }
-                NDArray h = all.get(i);
+                Tensor h = all.get(i);
                 if (config.applyLayernorm) {
                     h = layernorm.forward(h);
                 }
                 if (config.reshapeHiddenStates) {
                     // transformers' order (height // p, width // p), which it notes is a bug kept from the original
-                    long b = s.get(0);
-                    h = h.get(new NDIndex(":, 1:, :")).reshape(b, s.get(2) / config.patchSize, s.get(3) / config.patchSize, -1)
-                            .transpose(0, 3, 1, 2);
+                    h = h.slice(1, 1, Long.MAX_VALUE).reshape(pixelValues.dim(0), pixelValues.dim(2).div(config.patchSize),
+                            pixelValues.dim(3).div(config.patchSize), h.dim(2)).transpose(0, 3, 1, 2);
                 }
                 maps.add(h);
             }

@@ -1,6 +1,8 @@
 package io.dpt4j.core.modeling;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dpt4j.core.nn.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,8 +15,9 @@ public final class ForwardContext {
     public final boolean outputHiddenStates;
     public final boolean outputAttentions;
     private final Map<String, NDArray> captured;
+    private final Map<String, Tensor> capturedGraph = new LinkedHashMap<>();
     private Map<String, Double> stageSeconds;
-    private ai.djl.ndarray.NDManager keep;
+    private NDManager keep;
     private long lastMark;
 
     public ForwardContext(boolean outputHiddenStates, boolean outputAttentions, boolean captureIntermediates) {
@@ -51,7 +54,7 @@ public final class ForwardContext {
     }
 
     /** Where tensors that must outlive a module's scope go (the forward pass's scratch manager). */
-    public void keepOn(ai.djl.ndarray.NDManager manager) {
+    public void keepOn(NDManager manager) {
         this.keep = manager;
     }
 
@@ -68,6 +71,25 @@ public final class ForwardContext {
         if (captured != null) {
             captured.put(name, keep(value));
         }
+    }
+
+    /**
+     * Records an intermediate of either engine: on libtorch its value, in a graph the value to expose as
+     * an extra output of that name (no-op unless capturing).
+     */
+    public void capture(String name, Tensor value) {
+        if (captured != null && value != null) {
+            if (value.ops().eager()) {
+                capture(name, value.nd());
+            } else {
+                capturedGraph.put(name, value);
+            }
+        }
+    }
+
+    /** The graph values captured while writing a graph, by name. */
+    public Map<String, Tensor> capturedGraph() {
+        return capturedGraph;
     }
 
     public Map<String, NDArray> captured() {

@@ -443,7 +443,7 @@ public final class Swinv2Modeling {
      * output before patch merging, for the stages in out_features. Hidden states are the token
      * sequences of the same points; attentions are each stage's last block's.
      */
-    public static final class Swinv2Backbone extends HfBlock implements Backbone {
+    public static final class Swinv2Backbone extends HfBlock implements Backbone.EagerOnly {
         final Swinv2Embeddings embeddings;
         final Swinv2Encoder encoder;
         private final Swinv2Config config;

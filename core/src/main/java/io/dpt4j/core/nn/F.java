@@ -133,40 +133,13 @@ public final class F {
         return acc;
     }
 
-    /** Applies a transformers ACT2FN activation by name. */
+    /** Applies a transformers ACT2FN activation by name (see {@link Activations}). */
     public static NDArray act(String name, NDArray x) {
-        switch (name) {
-            case "gelu":
-                return gelu(x);
-            case "relu":
-                return relu(x);
-            case "tanh":
-                return x.tanh();
-            case "sigmoid":
-                return x.getNDArrayInternal().sigmoid();
-            case "silu":
-            case "swish":
-                return x.mul(x.getNDArrayInternal().sigmoid());
-            case "gelu_new":
-            case "gelu_pytorch_tanh": {
-                // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
-                return x.mul(0.5f).mul(inner.tanh().add(1f));
-            }
-            case "quick_gelu":
-                return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
-            case "linear":
-            case "identity":
-                return x;
-            default:
-                throw new IllegalArgumentException("unsupported activation '" + name
-                        + "'; supported: gelu, relu, tanh, sigmoid, silu, swish, gelu_new, gelu_pytorch_tanh, quick_gelu, linear");
-        }
+        return Activations.apply(name, EagerOps.of(x)).nd();
     }
 
     /** Whether {@link #act} knows this activation name (used by config validation). */
     public static boolean isKnownActivation(String name) {
-        return java.util.Set.of("gelu", "relu", "tanh", "sigmoid", "silu", "swish", "gelu_new",
-                "gelu_pytorch_tanh", "quick_gelu", "linear", "identity").contains(name);
+        return Activations.isKnown(name);
     }
 }

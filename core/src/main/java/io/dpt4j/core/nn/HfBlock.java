@@ -11,6 +11,7 @@ import ai.djl.util.PairList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A DJL block whose parameters and children carry their Hugging Face names, so that the module tree
@@ -131,7 +132,7 @@ public abstract class HfBlock extends AbstractBlock {
      * with the weights: deriving it from the parameter in every pass would leave a new tensor on the
      * weights' manager each time.
      */
-    protected NDArray derived(String key, Parameter p, java.util.function.UnaryOperator<NDArray> f) {
+    protected NDArray derived(String key, Parameter p, UnaryOperator<NDArray> f) {
         NDArray src = v(p);
         NDArray[] e = derivedCache.get(key);
         if (e == null || e[0] != src || e[1].isReleased()) {
@@ -146,9 +147,24 @@ public abstract class HfBlock extends AbstractBlock {
         return e[1];
     }
 
-    /** Single-tensor forward used by the DJL adapter; blocks with richer signatures override it. */
-    public NDArray forward(NDArray x) {
+    /** A loaded parameter as a tensor of {@code ops}' engine (a graph initializer, or the weight itself). */
+    protected static Tensor w(Ops ops, Parameter p) {
+        return p == null ? null : ops.weight(p, v(p));
+    }
+
+    /** A tensor derived from a parameter only ({@link #derived}), as a tensor of {@code ops}' engine. */
+    protected Tensor w(Ops ops, String key, Parameter p, UnaryOperator<NDArray> f) {
+        return ops.weight(p, derived(key, p, f));
+    }
+
+    /** The single-tensor forward of a module, written once for both engines. */
+    public Tensor forward(Tensor x) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no single-tensor forward");
+    }
+
+    /** {@link #forward(Tensor)} on libtorch, for the DJL adapter and eager callers. */
+    public NDArray forward(NDArray x) {
+        return forward(EagerOps.of(x)).nd();
     }
 
     @Override

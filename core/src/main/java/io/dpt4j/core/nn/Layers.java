@@ -1,6 +1,5 @@
 package io.dpt4j.core.nn;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +19,9 @@ public final class Layers {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return F.linear(x, v(weight), bias == null ? null : v(bias));
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            return o.linear(x, w(o, weight), w(o, bias));
         }
     }
 
@@ -29,9 +29,9 @@ public final class Layers {
     public static final class Conv2d extends HfBlock {
         private final Parameter weight;
         private final Parameter bias;
-        private final long[] stride;
-        private final long[] padding;
-        private final long[] dilation;
+        private final int stride;
+        private final int padding;
+        private final int dilation;
         private final int groups;
 
         public Conv2d(long in, long out, int kernel, int stride, int padding, boolean bias) {
@@ -42,76 +42,35 @@ public final class Layers {
                 boolean bias) {
             this.weight = param("weight", out, in / groups, kh, kw);
             this.bias = bias ? param("bias", out) : null;
-            this.stride = new long[] {stride, stride};
-            this.padding = new long[] {padding, padding};
-            this.dilation = new long[] {dilation, dilation};
+            this.stride = stride;
+            this.padding = padding;
+            this.dilation = dilation;
             this.groups = groups;
         }
 
-        public Parameter weight() {
-            return weight;
-        }
-
-        public Parameter bias() {
-            return bias;
-        }
-
-        public long[] stride() {
-            return stride;
-        }
-
-        public long[] padding() {
-            return padding;
-        }
-
-        public long[] dilation() {
-            return dilation;
-        }
-
-        public int groups() {
-            return groups;
-        }
-
         @Override
-        public NDArray forward(NDArray x) {
-            return F.conv2d(x, v(weight), bias == null ? null : v(bias), stride, padding, dilation, groups);
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            return o.conv2d(x, w(o, weight), w(o, bias), stride, new long[] {padding, padding, padding, padding}, dilation, groups);
         }
     }
 
-    /**
-     * torch.nn.ConvTranspose2d with kernel_size == stride and no padding, the only form DPT uses. Each
-     * input pixel then owns its own k x k output block, so the op is one matmul followed by a
-     * pixel-shuffle reshape (DJL's PyTorch engine has no transposed convolution).
-     */
+    /** torch.nn.ConvTranspose2d with kernel_size == stride and no padding, the only form DPT uses. */
     public static final class ConvTranspose2d extends HfBlock {
         private final Parameter weight;
         private final Parameter bias;
-        private final long in;
-        private final long out;
         private final int k;
 
         public ConvTranspose2d(long in, long out, int kernelAndStride) {
-            this.in = in;
-            this.out = out;
             this.k = kernelAndStride;
             this.weight = param("weight", in, out, k, k);
             this.bias = param("bias", out);
         }
 
-        public int kernel() {
-            return k;
-        }
-
         @Override
-        public NDArray forward(NDArray x) {
-            long n = x.getShape().get(0);
-            long h = x.getShape().get(2);
-            long w = x.getShape().get(3);
-            NDArray w2 = derived("weight2d", weight, a -> a.reshape(in, out * k * k));
-            NDArray b4 = derived("bias4d", bias, a -> a.reshape(1, out, 1, 1));
-            NDArray cols = F.matmul(x.transpose(0, 2, 3, 1).reshape(n * h * w, in), w2);
-            NDArray y = cols.reshape(n, h, w, out, k, k).transpose(0, 3, 1, 4, 2, 5).reshape(n, out, h * k, w * k);
-            return y.add(b4);
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            return o.convTranspose2d(x, w(o, weight), w(o, bias), k);
         }
     }
 
@@ -119,23 +78,18 @@ public final class Layers {
     public static final class LayerNorm extends HfBlock {
         private final Parameter weight;
         private final Parameter bias;
-        private final long dim;
         private final double eps;
 
         public LayerNorm(long dim, double eps) {
-            this.dim = dim;
             this.eps = eps;
             this.weight = param("weight", dim);
             this.bias = param("bias", dim);
         }
 
-        public double eps() {
-            return eps;
-        }
-
         @Override
-        public NDArray forward(NDArray x) {
-            return F.layerNorm(x, new long[] {dim}, v(weight), v(bias), eps);
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            return o.layerNorm(x, w(o, weight), w(o, bias), eps);
         }
     }
 
@@ -159,13 +113,10 @@ public final class Layers {
             this.runningVar = buffer("running_var", channels);
         }
 
-        public double eps() {
-            return eps;
-        }
-
         @Override
-        public NDArray forward(NDArray x) {
-            return F.batchNorm(x, v(runningMean), v(runningVar), v(weight), v(bias), eps);
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            return o.batchNorm(x, w(o, runningMean), w(o, runningVar), w(o, weight), w(o, bias), eps);
         }
     }
 
@@ -174,37 +125,19 @@ public final class Layers {
         private final Parameter weight;
         private final Parameter bias;
         private final int groups;
-        private final long channels;
         private final double eps;
 
         public GroupNorm(int groups, long channels, double eps) {
             this.groups = groups;
-            this.channels = channels;
             this.eps = eps;
             this.weight = param("weight", channels);
             this.bias = param("bias", channels);
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return groupNorm(x, groups, derived("w4", weight, a -> a.reshape(1, channels, 1, 1)),
-                    derived("b4", bias, a -> a.reshape(1, channels, 1, 1)), eps);
-        }
-
-        /**
-         * Group norm: normalise each group over (C/groups, H, W) with the biased variance, then the
-         * per-channel affine; {@code weight}/{@code bias} are already shaped [1, C, 1, 1].
-         */
-        public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps) {
-            ai.djl.ndarray.types.Shape s = x.getShape();
-            long n = s.get(0);
-            long c = s.get(1);
-            NDArray g = x.reshape(n, groups, -1);
-            NDArray mean = g.mean(new int[] {2}, true);
-            NDArray centered = g.sub(mean);
-            NDArray var = centered.square().mean(new int[] {2}, true);
-            NDArray normed = centered.div(var.add((float) eps).sqrt()).reshape(s);
-            return normed.mul(weight).add(bias);
+        public Tensor forward(Tensor x) {
+            Ops o = x.ops();
+            return o.groupNorm(x, groups, w(o, weight), w(o, bias), eps);
         }
     }
 
@@ -235,6 +168,14 @@ public final class Layers {
 
         public List<T> items() {
             return items;
+        }
+    }
+
+    /** nn.Identity (a parameter-free stage in a ModuleList). */
+    public static final class Identity extends HfBlock {
+        @Override
+        public Tensor forward(Tensor x) {
+            return x;
         }
     }
 }

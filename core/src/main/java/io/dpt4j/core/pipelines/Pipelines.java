@@ -13,9 +13,8 @@ public final class Pipelines {
     private Pipelines() {}
 
     /**
-     * The model. Unless the options name an engine: ONNX Runtime (where the family has a graph) when
-     * the processor gives every image the same size, PyTorch when sizes vary with the photo (keep
-     * aspect ratio, no resize, padding), since ONNX Runtime builds a session per input size.
+     * The model, on the options' engine or else {@link ExecutionEngine#AUTO}: ONNX Runtime wherever the
+     * model has a graph, for every processor (its one session serves every input size).
      */
     public static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
@@ -25,10 +24,8 @@ public final class Pipelines {
         return m;
     }
 
-    /** The engine policy above, for pipelines and DJL predictors. */
+    /** The engine policy above, for pipelines and DJL predictors: AUTO whatever the processor. */
     public static ExecutionEngine defaultEngine(DPTImageProcessor processor) {
-        boolean fixedSize = processor.doResize() && !processor.keepAspectRatio() && !processor.doPad()
-                && processor.sizeHeight() > 0 && processor.sizeWidth() > 0;
-        return fixedSize ? ExecutionEngine.AUTO : ExecutionEngine.PYTORCH;
+        return ExecutionEngine.AUTO;
     }
 }

@@ -11,6 +11,8 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.CategoryMask;
 import ai.djl.repository.zoo.ZooModel;
+import io.dpt4j.core.ExecutionEngine;
+import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.ReferenceCase;
 import io.dpt4j.core.djl.DptCriteria;
 import io.dpt4j.core.processing.ImageLoader;
@@ -19,7 +21,10 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,21 +83,61 @@ class PipelineTest {
     }
 
     @Test
-    void pipelinesUseOnnxRuntimeOnlyForFixedSizeProcessors(@TempDir Path tmp) throws Exception {
+    void pipelinesUseOnnxRuntimeForEveryProcessor(@TempDir Path tmp) throws Exception {
         Path dir = modelWithProcessor("vit-depth", tmp);
         try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString())) {
-            assertEquals(io.dpt4j.core.ExecutionEngine.ONNXRUNTIME, p.model().getEngine());
+            assertEquals(ExecutionEngine.ONNXRUNTIME, p.model().getEngine());
         }
         Files.writeString(dir.resolve("preprocessor_config.json"), "{\"do_resize\": true, \"size\": {\"height\": 64, \"width\": 64},"
                 + " \"keep_aspect_ratio\": true, \"ensure_multiple_of\": 8}");
         try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString())) {
-            assertEquals(io.dpt4j.core.ExecutionEngine.PYTORCH, p.model().getEngine());
-            java.awt.image.BufferedImage square = new java.awt.image.BufferedImage(90, 90, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            assertEquals(ExecutionEngine.ONNXRUNTIME, p.model().getEngine());
+            BufferedImage square = new BufferedImage(90, 90, BufferedImage.TYPE_INT_RGB);
             assertEquals(90, p.predict(square).width());
         }
         try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(),
-                io.dpt4j.core.LoadOptions.defaults().engine(io.dpt4j.core.ExecutionEngine.ONNXRUNTIME))) {
-            assertEquals(io.dpt4j.core.ExecutionEngine.ONNXRUNTIME, p.model().getEngine());
+                LoadOptions.defaults().engine(ExecutionEngine.PYTORCH))) {
+            assertEquals(ExecutionEngine.PYTORCH, p.model().getEngine());
+        }
+    }
+
+    /**
+     * Depth Anything's keep-aspect-ratio processor gives photos of different shapes different input
+     * sizes: one ONNX Runtime session serves them all, with the PyTorch engine's depth.
+     */
+    @Test
+    void depthAnythingPhotosOfDifferentShapesShareOneSession(@TempDir Path tmp) throws Exception {
+        Path src = ReferenceCase.named("depth-anything").dir();
+        Path dir = tmp.resolve("da");
+        Files.createDirectories(dir);
+        Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("preprocessor_config.json"), "{\"image_processor_type\": \"DPTImageProcessor\", "
+                + "\"do_resize\": true, \"size\": {\"height\": 70, \"width\": 70}, \"keep_aspect_ratio\": true, "
+                + "\"ensure_multiple_of\": 14, \"resample\": 3, \"do_rescale\": true, \"rescale_factor\": 0.00392156862745098, "
+                + "\"do_normalize\": true, \"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}");
+        List<Path> photos = List.of(photo("chelsea_451x300.png"), photo("camera_gray_256x200.png"),
+                photo("astronaut_crop_400x320.png"), photo("coffee_crop_384x208.png"));
+        try (DepthEstimationPipeline ort = DepthEstimationPipeline.fromPretrained(dir.toString());
+                DepthEstimationPipeline pt = DepthEstimationPipeline.fromPretrained(dir.toString(),
+                        LoadOptions.defaults().engine(ExecutionEngine.PYTORCH))) {
+            assertEquals(ExecutionEngine.ONNXRUNTIME, ort.model().getEngine());
+            Set<String> inputSizes = new HashSet<>();
+            for (Path photo : photos) {
+                inputSizes.add(Arrays.toString(ort.processor().preprocess(photo).pixelValues().shape()));
+                float[] a = ort.predict(photo).predictedDepth().data();
+                float[] b = pt.predict(photo).predictedDepth().data();
+                assertEquals(b.length, a.length);
+                double max = 0;
+                for (float v : b) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                for (int i = 0; i < a.length; i++) {
+                    assertTrue(Math.abs(a[i] - b[i]) <= 1e-4 * Math.max(1, max), photo + "[" + i + "]: " + a[i] + " vs " + b[i]);
+                }
+            }
+            assertTrue(inputSizes.size() >= 3, "the photos should give different input sizes: " + inputSizes);
+            assertEquals(1, ort.model().onnxRuntimeSessions());
         }
     }
 
