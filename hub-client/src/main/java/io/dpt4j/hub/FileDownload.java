@@ -23,8 +23,10 @@ import okhttp3.Response;
 /**
  * {@code hf_hub_download} into the shared cache (the Java counterpart of huggingface_hub's
  * {@code file_download.py}): a cached file costs no request when the revision is a commit hash, one HEAD
- * otherwise; a missing one is fetched to a unique temp file, resumed with {@code Range} after a dropped
- * connection, verified (size, and sha256 or git sha1) and atomically renamed to {@code blobs/<etag>}.
+ * otherwise; a missing one is fetched, under huggingface_hub's lock {@code .locks/<repo folder>/<etag>.lock},
+ * into huggingface_hub's {@code blobs/<etag>.incomplete} (resumed with {@code Range} after a dropped
+ * connection, and across processes and clients), verified (size, and sha256 or git sha1) and atomically
+ * renamed to {@code blobs/<etag>}.
  */
 final class FileDownload {
     private static final System.Logger LOG = System.getLogger(FileDownload.class.getName());
@@ -181,8 +183,8 @@ final class FileDownload {
             synchronized (lock) {
                 // huggingface_hub's lock: neither client writes blobs/<etag>.incomplete while the other does.
                 try (BlobLock held = BlobLock.acquire(layout.lock(md.etag()))) {
+                    deleteStaleTempFiles(blob);
                     if (force || !Files.exists(blob)) {
-                        deleteStaleTempFiles(blob);
                         downloadToIncompleteAndMove(md, blob, layout.incomplete(md.etag()), force, ctx, progress);
                     }
                     layout.link(blob, pointer);
