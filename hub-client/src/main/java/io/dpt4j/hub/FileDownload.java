@@ -13,7 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -23,13 +25,18 @@ import okhttp3.Response;
 /**
  * {@code hf_hub_download} into the shared cache (the Java counterpart of huggingface_hub's
  * {@code file_download.py}): a cached file costs no request when the revision is a commit hash, one HEAD
- * otherwise; a missing one is fetched to a unique temp file, resumed with {@code Range} after a dropped
- * connection, verified (size, and sha256 or git sha1) and atomically renamed to {@code blobs/<etag>}.
+ * otherwise; a missing one is fetched, under huggingface_hub's lock {@code .locks/<repo folder>/<etag>.lock},
+ * into huggingface_hub's {@code blobs/<etag>.incomplete} (resumed with {@code Range} after a dropped
+ * connection, and across processes and clients), verified (size, and sha256 or git sha1) and atomically
+ * renamed to {@code blobs/<etag>}.
  */
 final class FileDownload {
     private static final System.Logger LOG = System.getLogger(FileDownload.class.getName());
-    /** The random part of older DPT4J temp files: {@code blobs/<etag>.<8 hex>.incomplete}. */
-    private static final Pattern OLD_TEMP_INFIX = Pattern.compile("[0-9a-f]{8}");
+    /**
+     * The random part of process-unique temp files ({@code blobs/<etag>.<8 hex>.incomplete}): older DPT4J
+     * versions and huggingface_hub since its PR 4228 name them so.
+     */
+    private static final Pattern UNIQUE_TEMP_INFIX = Pattern.compile("[0-9a-f]{8}");
 
     /** What a HEAD on {@code /resolve} tells about a file. */
     record Metadata(String commit, String etag, HttpUrl location, long size) {}
@@ -181,9 +188,14 @@ final class FileDownload {
             synchronized (lock) {
                 // huggingface_hub's lock: neither client writes blobs/<etag>.incomplete while the other does.
                 try (BlobLock held = BlobLock.acquire(layout.lock(md.etag()))) {
+                    Path incomplete = layout.incomplete(md.etag());
+                    adoptLeftOverTempFiles(blob, incomplete);
                     if (force || !Files.exists(blob)) {
-                        deleteStaleTempFiles(blob);
-                        downloadToIncompleteAndMove(md, blob, layout.incomplete(md.etag()), force, ctx, progress);
+                        downloadToIncompleteAndMove(md, blob, incomplete, force, ctx, progress);
+                    } else {
+                        // The blob came another way (e.g. huggingface_hub, which no longer resumes it): the partial
+                        // download is of no use now.
+                        Files.deleteIfExists(incomplete);
                     }
                     layout.link(blob, pointer);
                 }
@@ -310,19 +322,42 @@ final class FileDownload {
     }
 
     /**
-     * Deletes {@code blobs/<etag>.<8 hex>.incomplete} files of older DPT4J versions (unique names, never
-     * resumed) once nothing has written them for {@link HubConstants#STALE_TEMP_FILE_MILLIS}.
+     * Handles {@code blobs/<etag>.<8 hex>.incomplete} files left by a dead process: older DPT4J versions
+     * and huggingface_hub since it moved to process-unique temp files (both delete theirs on a normal
+     * failure, so one that is left was killed). Called under the blob's lock, so no well-behaved client is
+     * writing one. Those untouched for {@link HubConstants#LEFT_OVER_TEMP_FILE_MILLIS} are a prefix of the
+     * blob: the largest is adopted as {@code incomplete} (when it holds more) so that the download resumes
+     * from it, and the others are deleted. The content is verified at the end like any download.
      */
-    static void deleteStaleTempFiles(Path blob) {
+    static void adoptLeftOverTempFiles(Path blob, Path incomplete) {
         String prefix = blob.getFileName() + ".";
-        long cutoff = System.currentTimeMillis() - HubConstants.STALE_TEMP_FILE_MILLIS;
+        long cutoff = System.currentTimeMillis() - HubConstants.LEFT_OVER_TEMP_FILE_MILLIS;
+        List<Path> leftOver = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(blob.getParent(), prefix + "*" + HubConstants.INCOMPLETE_SUFFIX)) {
             for (Path p : ds) {
                 String middle = p.getFileName().toString();
                 middle = middle.substring(prefix.length(), middle.length() - HubConstants.INCOMPLETE_SUFFIX.length());
-                if (OLD_TEMP_INFIX.matcher(middle).matches() && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                if (UNIQUE_TEMP_INFIX.matcher(middle).matches() && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                    leftOver.add(p);
+                }
+            }
+            Path largest = null;
+            long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
+            for (Path p : leftOver) {
+                long size = Files.size(p);
+                if (size > have) {
+                    largest = p;
+                    have = size;
+                }
+            }
+            if (largest != null) {
+                Files.move(largest, incomplete, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Path adopted = largest;
+                LOG.log(System.Logger.Level.DEBUG, () -> "resuming from the left-over " + adopted);
+            }
+            for (Path p : leftOver) {
+                if (!p.equals(largest)) {
                     Files.deleteIfExists(p);
-                    LOG.log(System.Logger.Level.DEBUG, () -> "deleted the stale temp file " + p);
                 }
             }
         } catch (IOException e) {

@@ -53,18 +53,20 @@ public final class HubConstants {
     public static final String TREES_DIR = "trees";
     public static final int TREE_CACHE_FORMAT_VERSION = 1;
     /**
-     * Suffix of in-progress downloads: {@code blobs/<etag>.incomplete}, huggingface_hub's name, so that a
-     * download interrupted in either client is resumed by the other.
+     * Suffix of in-progress downloads: {@code blobs/<etag>.incomplete}, the name in which huggingface_hub
+     * resumes downloads (its newer releases use process-unique names instead: see
+     * {@link #LEFT_OVER_TEMP_FILE_MILLIS}).
      */
     public static final String INCOMPLETE_SUFFIX = ".incomplete";
     /** huggingface_hub's lock folder at the cache root: {@code .locks/<repo folder>/<etag>.lock}. */
     public static final String LOCKS_DIR = ".locks";
     public static final String LOCK_SUFFIX = ".lock";
     /**
-     * Temp files of DPT4J versions before the shared layout ({@code blobs/<etag>.<8 hex>.incomplete}) not
-     * modified for this long are left-overs of a killed process and are deleted.
+     * Process-unique temp files ({@code blobs/<etag>.<8 hex>.incomplete}, from older DPT4J versions and
+     * from huggingface_hub since it stopped sharing {@code <etag>.incomplete}) found under the blob's lock
+     * and not modified for this long were left by a killed process: the download resumes from the largest.
      */
-    public static final long STALE_TEMP_FILE_MILLIS = 10 * 60_000;
+    public static final long LEFT_OVER_TEMP_FILE_MILLIS = 60_000;
     public static final String CACHEDIR_TAG = "CACHEDIR.TAG";
     /** Same content huggingface_hub writes (Cache Directory Tagging Standard). */
     public static final String CACHEDIR_TAG_CONTENT = "Signature: 8a477f597d28d172789f06886806bc55\n"

@@ -205,17 +205,37 @@ class HubFaultsTest extends HubTestSupport {
         assertEquals("bytes=1000-", cdnGets().get(1).header("Range"));
     }
 
-    /** {@code blobs/<etag>.<8 hex>.incomplete} of older versions are deleted once stale, fresh ones kept. */
+    /**
+     * Process-unique temp files left by killed processes ({@code blobs/<etag>.<8 hex>.incomplete}: older DPT4J
+     * versions, and huggingface_hub since it stopped sharing {@code <etag>.incomplete}): the largest is resumed,
+     * the others deleted; a recently written one (a live writer on a file system without working locks) is kept.
+     */
     @Test
-    void staleTempFilesOfOlderVersionsAreDeleted() throws Exception {
+    void leftOverTempFilesOfKilledProcessesAreResumedOrDeleted() throws Exception {
         seed();
         Files.createDirectories(blobs());
-        Path stale = Files.write(blobs().resolve(sha() + ".0badc0de.incomplete"), new byte[10]);
-        Files.setLastModifiedTime(stale, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
-        Path fresh = Files.write(blobs().resolve(sha() + ".1a2b3c4d.incomplete"), new byte[10]);
-        hub().hfHubDownload(REPO, "model.safetensors", opts());
-        assertFalse(Files.exists(stale));
-        assertTrue(Files.exists(fresh), "may still be written by a running older version");
+        long old = System.currentTimeMillis() - 3_600_000;
+        Path killedPython = Files.write(blobs().resolve(sha() + ".0badc0de.incomplete"), Arrays.copyOf(weights, 3000));
+        Path killedOlder = Files.write(blobs().resolve(sha() + ".11112222.incomplete"), Arrays.copyOf(weights, 1000));
+        Files.setLastModifiedTime(killedPython, FileTime.fromMillis(old));
+        Files.setLastModifiedTime(killedOlder, FileTime.fromMillis(old));
+        Path live = Files.write(blobs().resolve(sha() + ".1a2b3c4d.incomplete"), new byte[10]);
+        assertArrayEquals(weights, Files.readAllBytes(hub().hfHubDownload(REPO, "model.safetensors", opts())));
+        assertEquals("bytes=3000-", cdnGets().get(0).header("Range"));
+        assertFalse(Files.exists(killedPython));
+        assertFalse(Files.exists(killedOlder));
+        assertTrue(Files.exists(live), "may still be written by a live process");
+    }
+
+    /** A partial download is deleted once the blob is there (huggingface_hub >= its PR 4228 does not resume it). */
+    @Test
+    void aPartialDownloadIsDeletedWhenTheBlobArrivedAnotherWay() throws Exception {
+        seed();
+        Path first = hub().hfHubDownload(REPO, "model.safetensors", opts());
+        Files.write(blobs().resolve(sha() + ".incomplete"), Arrays.copyOf(weights, 100));
+        Files.delete(first); // the snapshot link, not the blob: the next call links again
+        assertArrayEquals(weights, Files.readAllBytes(hub().hfHubDownload(REPO, "model.safetensors", opts())));
+        assertEquals(List.of(sha()), Files.list(blobs()).map(b -> b.getFileName().toString()).toList());
     }
 
     /** A download killed with SIGKILL leaves exactly what huggingface_hub resumes, and Java resumes it too. */
