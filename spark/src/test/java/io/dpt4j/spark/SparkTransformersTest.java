@@ -354,4 +354,13 @@ class SparkTransformersTest {
                 () -> new DepthEstimator().setModel(DEPTH.toString()).setOutputCol("length").transform(in));
         assertTrue(e.getMessage().startsWith("output column 'length' already exists"), e.getMessage());
     }
+
+    @Test
+    void aModelOfTheWrongTaskFailsTheJobNamingIt() {
+        // Not a bad image but a bad job: every row would fail, so the task fails with the reason.
+        Exception e = assertThrows(Exception.class,
+                () -> new DepthEstimator().setModel(SEG.toString()).transform(read(images)).count());
+        String all = String.valueOf(e.getMessage()) + " " + String.valueOf(e.getCause());
+        assertTrue(all.contains("is a DPTForSemanticSegmentation, not a depth-estimation model"), all);
+    }
 }
