@@ -131,8 +131,12 @@ public final class ExecutorPipelines {
         boolean test(P pipeline);
     }
 
-    /** How long the shutdown hook waits for running calls before leaving a pipeline to the process's exit. */
-    static final long SHUTDOWN_WAIT_MILLIS = 10_000;
+    /**
+     * How long the shutdown hook waits for running calls before leaving a pipeline to the process's exit.
+     * A JVM that exits while a task is inside ONNX Runtime may crash in the library's exit-time cleanup
+     * (seen when killing a local-mode job mid-pass), so the wait covers a slow pass.
+     */
+    static final long SHUTDOWN_WAIT_MILLIS = 30_000;
 
     /** How many times this JVM loaded the pipeline of {@code spec} (a test hook: once per executor). */
     static int loadCount(ModelSpec spec) {
