@@ -36,7 +36,7 @@ public final class CoreConstants {
 
     // ---- environment and system properties ----
 
-    /** Set to any value to make ONNX Runtime write a per-node JSON profile per session into that folder. */
+    /** Set to a file prefix to make ONNX Runtime write its per-node JSON profile for each session. */
     public static final String ENV_ORT_PROFILE = "DPT4J_ORT_PROFILE";
     /** DJL's switch that keeps it from downloading native libraries (the natives come from Maven). */
     public static final String PROP_DJL_OFFLINE = "ai.djl.offline";
