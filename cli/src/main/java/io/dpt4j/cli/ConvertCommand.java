@@ -10,8 +10,6 @@ import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.djl.DjlModelFormat;
-import io.dpt4j.core.AutoModel;
-import io.dpt4j.core.PreTrainedModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

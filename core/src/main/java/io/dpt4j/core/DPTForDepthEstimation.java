@@ -10,7 +10,6 @@ import io.dpt4j.core.modeling.DPTModeling.DPTModelBlock;
 import io.dpt4j.core.modeling.DPTModeling.DPTModelResult;
 import io.dpt4j.core.modeling.DPTModeling.DPTNeck;
 import io.dpt4j.core.modeling.DPTModeling;
-import io.dpt4j.core.modeling.Dinov2Modeling;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;

@@ -6,7 +6,6 @@ import io.dpt4j.core.modeling.Backbone;
 import io.dpt4j.core.modeling.Backbones;
 import io.dpt4j.core.modeling.DepthAnythingModeling.DepthAnythingDepthEstimationHead;
 import io.dpt4j.core.modeling.DepthAnythingModeling.DepthAnythingNeck;
-import io.dpt4j.core.modeling.Dinov2Modeling;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
