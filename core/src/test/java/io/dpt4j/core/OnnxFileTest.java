@@ -39,7 +39,10 @@ class OnnxFileTest {
                 Arguments.of("hybrid-depth", new long[] {1, 3, 64, 64}, new long[] {3, 3, 64, 64}),
                 Arguments.of("dinov2-depth", new long[] {1, 3, 64, 64}, new long[] {2, 3, 48, 80}),
                 Arguments.of("depth-anything", new long[] {1, 3, 42, 70}, new long[] {2, 3, 70, 56}),
-                Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}));
+                Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}),
+                // BEiT: the bias tables resized and the relative position index built in the graph for each grid
+                Arguments.of("beit-depth", new long[] {1, 3, 96, 96}, new long[] {2, 3, 64, 112}),
+                Arguments.of("beit-depth-resized", new long[] {2, 3, 48, 80}, new long[] {1, 3, 112, 64}));
     }
 
     @ParameterizedTest(name = "{0}")
