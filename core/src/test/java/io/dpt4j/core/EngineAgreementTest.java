@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Configurations the reference data does not cover (other depths, head counts, patch sizes, reassemble
- * factors, batch sizes, hybrid image sizes, Depth Anything sizes) run through both engines, which are
+ * factors, batch sizes, hybrid image sizes, Depth Anything sizes, BEiT bias tables resized up and down) run through both engines, which are
  * written independently (module by module on libtorch, and as an ONNX graph): they must agree.
  */
 class EngineAgreementTest {
@@ -48,7 +48,21 @@ class EngineAgreementTest {
                         + " \"patch_size\": 8, \"fusion_hidden_size\": 16, \"head_hidden_size\": 8, \"neck_hidden_sizes\": [8, 16, 24],"
                         + " \"reassemble_factors\": [4, 2, 1], \"reassemble_hidden_size\": 24, \"depth_estimation_type\": \"metric\", \"max_depth\": 10,"
                         + " \"backbone_config\": {\"model_type\": \"dinov2\", \"hidden_size\": 24, \"num_hidden_layers\": 3, \"num_attention_heads\": 3,"
-                        + " \"mlp_ratio\": 2, \"image_size\": 32, \"patch_size\": 8, \"out_indices\": [1, 2, 3], \"reshape_hidden_states\": false}}", new long[] {2, 3, 40, 56}));
+                        + " \"mlp_ratio\": 2, \"image_size\": 32, \"patch_size\": 8, \"out_indices\": [1, 2, 3], \"reshape_hidden_states\": false}}", new long[] {2, 3, 40, 56}),
+                // BEiT, per-layer bias: a 3x3 window (5x5 table) grown to a 5x4 grid (9x7 table), absolute position
+                // embeddings resized bicubically, layer scale, the embeddings among the selected stages
+                Arguments.of("beit-per-layer-bias", "{\"architectures\": [\"DPTForDepthEstimation\"], \"readout_type\": \"project\","
+                        + " \"neck_hidden_sizes\": [8, 16, 16, 24], \"reassemble_factors\": [4, 2, 1, 0.5], \"fusion_hidden_size\": 16,"
+                        + " \"backbone_config\": {\"model_type\": \"beit\", \"hidden_size\": 24, \"num_hidden_layers\": 3, \"num_attention_heads\": 3,"
+                        + " \"intermediate_size\": 48, \"image_size\": 48, \"patch_size\": 16, \"out_indices\": [0, 1, 2, 3],"
+                        + " \"use_relative_position_bias\": true, \"use_absolute_position_embeddings\": true, \"reshape_hidden_states\": false}}",
+                        new long[] {3, 3, 80, 64}),
+                // BEiT, one shared bias: an 8x8 window shrunk to a non-square 5x9 grid, no layer scale, readout "add"
+                Arguments.of("beit-shared-bias", "{\"architectures\": [\"DPTForDepthEstimation\"], \"readout_type\": \"add\","
+                        + " \"neck_hidden_sizes\": [8, 16, 16, 24], \"reassemble_factors\": [4, 2, 1, 0.5], \"fusion_hidden_size\": 16,"
+                        + " \"backbone_config\": {\"model_type\": \"beit\", \"hidden_size\": 16, \"num_hidden_layers\": 4, \"num_attention_heads\": 2,"
+                        + " \"intermediate_size\": 32, \"image_size\": 64, \"patch_size\": 8, \"out_indices\": [1, 2, 3, 4], \"layer_scale_init_value\": 0,"
+                        + " \"use_shared_relative_position_bias\": true, \"reshape_hidden_states\": false}}", new long[] {2, 3, 40, 72}));
     }
 
     /** Random weights for every declared tensor (norm scales and variances around 1). */

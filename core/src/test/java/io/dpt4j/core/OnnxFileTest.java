@@ -11,6 +11,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import io.dpt4j.core.outputs.ModelOutput;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -39,7 +40,10 @@ class OnnxFileTest {
                 Arguments.of("hybrid-depth", new long[] {1, 3, 64, 64}, new long[] {3, 3, 64, 64}),
                 Arguments.of("dinov2-depth", new long[] {1, 3, 64, 64}, new long[] {2, 3, 48, 80}),
                 Arguments.of("depth-anything", new long[] {1, 3, 42, 70}, new long[] {2, 3, 70, 56}),
-                Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}));
+                Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}),
+                // BEiT: the bias tables resized and the relative position index built in the graph for each grid
+                Arguments.of("beit-depth", new long[] {1, 3, 96, 96}, new long[] {2, 3, 64, 112}),
+                Arguments.of("beit-depth-resized", new long[] {2, 3, 48, 80}, new long[] {1, 3, 112, 64}));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -72,6 +76,39 @@ class OnnxFileTest {
                 }
             }
         }
+    }
+
+    /**
+     * {@code convert --size}: a graph fixed to one input shape, where every size is a number and the
+     * size-dependent tables (BEiT's resized bias and its relative position index) are constants.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixedSizes")
+    void fixedSizeFileEqualsPyTorch(String name, long[] shape, @TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("model.onnx");
+        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named(name).dir())) {
+            Files.write(file, model.toOnnx(shape));
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (NDManager m = DptEngine.newManager(); OrtSession session = env.createSession(file.toString())) {
+                assertArrayEquals(shape, ((TensorInfo) session.getInputInfo().get("pixel_values").getInfo()).getShape());
+                float[] px = random(shape, name.hashCode());
+                ModelOutput eager = model.forward(m.create(px, new Shape(shape)));
+                try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(px), shape);
+                        OrtSession.Result r = session.run(Map.of("pixel_values", in))) {
+                    for (Map.Entry<String, NDArray> e : eager.toMap().entrySet()) {
+                        OnnxTensor t = (OnnxTensor) r.get(e.getKey()).orElseThrow(() -> new AssertionError("no output " + e.getKey()));
+                        FloatBuffer fb = t.getFloatBuffer();
+                        float[] got = new float[fb.remaining()];
+                        fb.get(got);
+                        assertClose(name + " " + Arrays.toString(shape) + " " + e.getKey(), e.getValue().toFloatArray(), got);
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> fixedSizes() {
+        return Stream.of(Arguments.of("beit-depth-resized", new long[] {2, 3, 48, 80}));
     }
 
     static float[] random(long[] shape, long seed) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OnnxRuntimeParityTest {
     static final List<String> CASES = List.of("vit-depth", "vit-depth-resized", "vit-readout-add", "vit-readout-ignore",
             "vit-neck-options", "hybrid-depth", "seg-aux", "batch2", "dinov2-depth", "dinov2-add-projection",
-            "depth-anything", "depth-anything-metric");
+            "depth-anything", "depth-anything-metric", "beit-depth", "beit-depth-resized");
 
     static Stream<ReferenceCase> cases() {
         return CASES.stream().map(ReferenceCase::named);
@@ -60,7 +60,7 @@ class OnnxRuntimeParityTest {
 
     @Test
     void bothEnginesCountTheSameFlops() throws Exception {
-        for (String name : List.of("vit-depth", "hybrid-depth", "seg-aux", "depth-anything")) {
+        for (String name : List.of("vit-depth", "hybrid-depth", "seg-aux", "depth-anything", "beit-depth")) {
             ReferenceCase c = ReferenceCase.named(name);
             try (NDManager m = DptEngine.newManager(); PreTrainedModel<?, ?> model = AutoModel.fromPretrained(c.dir());
                     TensorReader inputs = Checkpoints.open(c.dir().resolve("inputs.safetensors"))) {

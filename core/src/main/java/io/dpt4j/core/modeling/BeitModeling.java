@@ -1,52 +1,70 @@
 package io.dpt4j.core.modeling;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.BeitConfig;
-import io.dpt4j.core.nn.F;
+import io.dpt4j.core.nn.Dim;
 import io.dpt4j.core.nn.HfBlock;
-import io.dpt4j.core.nn.Scope;
 import io.dpt4j.core.nn.Layers.Conv2d;
 import io.dpt4j.core.nn.Layers.LayerNorm;
 import io.dpt4j.core.nn.Layers.Linear;
 import io.dpt4j.core.nn.Layers.ModuleList;
+import io.dpt4j.core.nn.Ops;
+import io.dpt4j.core.nn.Tensor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
-/** transformers' modeling_beit ({@code BeitBackbone}, as DPT 3.1 uses it), module for module. */
+/**
+ * transformers' modeling_beit ({@code BeitBackbone}, as DPT 3.1 uses it), module for module, with its
+ * parameter names, written once for both engines (see {@link io.dpt4j.core.nn}).
+ *
+ * <p>What depends on the input size is computed from {@link Dim}s, so the ONNX graph keeps batch,
+ * height and width symbolic: the relative position bias tables are resized bilinearly to the input's
+ * window and the relative position index of the input's token grid is built in the graph.
+ */
 public final class BeitModeling {
     private BeitModeling() {}
 
-    /** How many input grids' index tables a bias keeps before starting over (inputs of many sizes). */
+    /**
+     * How many input grids' tables a cache keeps before starting over. BEiT no longer caches anything (its
+     * index is built per pass, in the graph); Swinv2Modeling's eager code still reads this.
+     */
     static final int CACHED_GRIDS = 8;
 
+    /**
+     * The patch projection; absolute position embeddings (when configured) are resized bicubically to the
+     * patch grid and added here, before the CLS token is prepended.
+     */
     public static final class BeitPatchEmbeddings extends HfBlock {
         final Conv2d projection;
+        final int[] patchShape;
+        final long hiddenSize;
 
         BeitPatchEmbeddings(BeitConfig c) {
+            patchShape = c.patchShape();
+            hiddenSize = c.hiddenSize;
             projection = child("projection", new Conv2d(c.numChannels, c.hiddenSize, c.patchSize, c.patchSize, 0, true));
         }
 
-        @Override
-        public NDArray forward(NDArray x) {
-            return projection.forward(x);
+        /** Tokens [B, h*w, C]; {@code positionEmbedding} is the [1, N, C] patch part of the table, or null. */
+        Tensor forward(Tensor pixelValues, Tensor positionEmbedding) {
+            Tensor e = projection.forward(pixelValues);
+            if (positionEmbedding != null) {
+                // F.interpolate(..., mode="bicubic"): align_corners=False; at the table's own size the taps are exact
+                Tensor pos = positionEmbedding.reshape(1, patchShape[0], patchShape[1], hiddenSize).transpose(0, 3, 1, 2)
+                        .interpolateBicubic(e.dim(2), e.dim(3), false);
+                e = e.add(pos);
+            }
+            return e.flattenToTokens();
         }
     }
 
-    /** CLS + patch tokens; absolute position embeddings (when configured) resized bicubically to the grid. */
+    /** CLS + patch tokens (no mask token: DPT never passes bool_masked_pos). */
     public static final class BeitEmbeddings extends HfBlock {
         final Parameter clsToken;
         final Parameter maskToken;
         final Parameter positionEmbeddings;
         final BeitPatchEmbeddings patchEmbeddings;
-        private final BeitConfig config;
+        final BeitConfig config;
 
         BeitEmbeddings(BeitConfig c) {
             this.config = c;
@@ -59,84 +77,95 @@ public final class BeitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray pixelValues) {
-            NDManager m = pixelValues.getManager();
-            NDArray e = patchEmbeddings.forward(pixelValues);
-            Shape s = e.getShape();
-            long b = s.get(0);
-            long dim = s.get(1);
-            NDArray cls = DPTModeling.local(v(clsToken), m).broadcast(new Shape(b, 1, dim));
-            if (positionEmbeddings != null) {
-                int[] ps = config.patchShape();
-                NDArray pos = DPTModeling.local(v(positionEmbeddings), m);
-                NDArray grid = pos.get(new NDIndex("0, 1:, :")).reshape(1, ps[0], ps[1], dim).transpose(0, 3, 1, 2);
-                e = e.add(F.interpolateBicubic(grid, s.get(2), s.get(3), false));
-                cls = cls.add(pos.get(new NDIndex(":, :1, :")));
+        public Tensor forward(Tensor pixelValues) {
+            Ops o = pixelValues.ops();
+            Tensor pos = w(o, positionEmbeddings);
+            Tensor e = patchEmbeddings.forward(pixelValues, pos == null ? null : pos.slice(1, 1, Long.MAX_VALUE));
+            Tensor cls = w(o, clsToken).expand(pixelValues.dim(0), 1, config.hiddenSize);
+            if (pos != null) {
+                // interpolate_pos_encoding is False under DPT: the CLS entry as stored
+                cls = cls.add(pos.slice(1, 0, 1));
             }
-            NDArray tokens = e.reshape(b, dim, s.get(2) * s.get(3)).transpose(0, 2, 1);
-            return NDArrays.concat(new NDList(cls, tokens), 1);
+            return o.concat(1, cls, e);
         }
     }
 
     /**
-     * A relative position bias table for a window (the configured patch grid) plus three CLS entries,
-     * resized bilinearly for other grids (MiDaS 3.1's arbitrary window sizes).
+     * A relative position bias table for the configured window (the patch grid of {@code image_size}) plus
+     * three CLS entries; for another window its (2*Wh-1) x (2*Ww-1) part is resized bilinearly
+     * (align_corners=False) and the CLS rows are kept, as MiDaS 3.1 does for arbitrary input sizes.
      */
     public static final class BeitRelativePositionBias extends HfBlock {
         final Parameter relativePositionBiasTable;
-        private final int[] window;
-        private final long numRelativeDistance;
-        private final Map<Long, long[]> indices = new ConcurrentHashMap<>();
+        final int[] windowSize;
+        final long numRelativeDistance;
+        final long heads;
 
-        BeitRelativePositionBias(BeitConfig c, int[] window) {
-            this.window = window;
-            numRelativeDistance = (long) (2 * window[0] - 1) * (2 * window[1] - 1) + 3;
+        BeitRelativePositionBias(BeitConfig c, int[] windowSize) {
+            this.windowSize = windowSize;
+            heads = c.numAttentionHeads;
+            numRelativeDistance = (long) (2 * windowSize[0] - 1) * (2 * windowSize[1] - 1) + 3;
             relativePositionBiasTable = param("relative_position_bias_table", numRelativeDistance, c.numAttentionHeads);
         }
 
-        /** {@code generate_relative_position_index} for a wh x ww grid, flattened ((N+1)^2 entries). */
-        static long[] relativePositionIndex(int wh, int ww) {
-            int area = wh * ww;
-            long r = (long) (2 * wh - 1) * (2 * ww - 1) + 3;
-            int n = area + 1;
-            long[] idx = new long[n * n];
-            for (int i = 0; i < area; i++) {
-                for (int j = 0; j < area; j++) {
-                    int dy = i / ww - j / ww + wh - 1;
-                    int dx = i % ww - j % ww + ww - 1;
-                    idx[(i + 1) * n + (j + 1)] = (long) dy * (2 * ww - 1) + dx;
-                }
-            }
-            for (int j = 0; j < n; j++) {
-                idx[j] = r - 3;
-            }
-            for (int i = 0; i < n; i++) {
-                idx[i * n] = r - 2;
-            }
-            idx[0] = r - 1;
-            return idx;
+        /**
+         * {@code generate_relative_position_index} for a wh x ww token grid: int64 [N+1, N+1] (N = wh*ww), entry
+         * (i+1, j+1) = (y_i - y_j + wh - 1) * (2*ww - 1) + (x_i - x_j + ww - 1); row 0 = cls->token (R-3),
+         * column 0 = token->cls (R-2), (0, 0) = cls->cls (R-1), R = (2*wh-1)*(2*ww-1) + 3. Built from Dims, so
+         * the graph computes it for the input's grid.
+         */
+        public static Tensor relativePositionIndex(Ops o, Dim wh, Dim ww) {
+            Dim area = wh.times(ww);
+            Dim rowLength = ww.times(2).minus(1);
+            Dim numRelativeDistance = wh.times(2).minus(1).times(rowLength).plus(3);
+            // torch.meshgrid(arange(wh), arange(ww), indexing="ij"), flattened: each token's row and column
+            Tensor ys = o.arange(wh).reshape(wh, 1).expand(wh, ww).reshape(area);
+            Tensor xs = o.arange(ww).reshape(1, ww).expand(wh, ww).reshape(area);
+            Tensor dy = ys.reshape(area, 1).sub(ys.reshape(1, area)).add(o.sizes(wh.minus(1))).mul(o.sizes(rowLength));
+            Tensor dx = xs.reshape(area, 1).sub(xs.reshape(1, area)).add(o.sizes(ww.minus(1)));
+            Tensor tokens = dy.add(dx);
+            Tensor tokenToCls = o.sizes(numRelativeDistance.minus(2)).reshape(1, 1).expand(area, 1);
+            Tensor clsRow = o.concat(0, o.sizes(numRelativeDistance.minus(1)), o.sizes(numRelativeDistance.minus(3)).expand(area));
+            return o.concat(0, clsRow.reshape(1, area.plus(1)), o.concat(1, tokenToCls, tokens));
         }
 
-        /** The bias [1, heads, N+1, N+1] for a wh x ww token grid, on {@code m}. */
-        NDArray bias(int wh, int ww, NDManager m) {
-            NDArray table = DPTModeling.local(v(relativePositionBiasTable), m);
-            long heads = table.getShape().get(1);
-            int oldH = 2 * window[0] - 1;
-            int oldW = 2 * window[1] - 1;
-            int newH = 2 * wh - 1;
-            int newW = 2 * ww - 1;
-            // transformers views the table as (old_width, old_height) before resizing to (new_height, new_width)
-            NDArray sub = table.get(new NDIndex(":" + (numRelativeDistance - 3))).reshape(1, oldW, oldH, heads).transpose(0, 3, 1, 2);
-            sub = F.interpolateBilinear(sub, newH, newW, false).transpose(0, 2, 3, 1).reshape((long) newH * newW, heads);
-            NDArray full = NDArrays.concat(new NDList(sub, table.get(new NDIndex((numRelativeDistance - 3) + ":"))), 0);
-            if (indices.size() > CACHED_GRIDS) {
-                indices.clear();
-            }
-            long[] idx = indices.computeIfAbsent(((long) wh << 32) | ww, k -> relativePositionIndex(wh, ww));
-            long n = (long) wh * ww + 1;
-            // table[index] (row gather), then [N+1, N+1, heads] -> [heads, N+1, N+1]
-            NDArray out = full.get(m.create(idx, new Shape(idx.length))).reshape(n, n, heads).transpose(2, 0, 1);
-            return out.expandDims(0);
+        /**
+         * The bias [1, heads, N+1, N+1] for a wh x ww token grid whose {@link #relativePositionIndex} is
+         * {@code index}.
+         */
+        public Tensor forward(Dim wh, Dim ww, Tensor index) {
+            Ops o = index.ops();
+            Tensor table = w(o, relativePositionBiasTable);
+            long oldHeight = 2L * windowSize[0] - 1;
+            long oldWidth = 2L * windowSize[1] - 1;
+            Dim newHeight = wh.times(2).minus(1);
+            Dim newWidth = ww.times(2).minus(1);
+            long grid = numRelativeDistance - 3;
+            // transformers views the table as (old_width, old_height) and resizes it to (new_height, new_width)
+            Tensor oldSubTable = table.slice(0, 0, grid).reshape(1, oldWidth, oldHeight, heads).transpose(0, 3, 1, 2);
+            Tensor newSubTable = oldSubTable.interpolateBilinear(newHeight, newWidth, false)
+                    .transpose(0, 2, 3, 1).reshape(newHeight.times(newWidth), heads);
+            Tensor newTable = o.concat(0, newSubTable, table.slice(0, grid, numRelativeDistance));
+            // table[index].permute(2, 0, 1), gathered from the transposed table: the same values, and only the
+            // small table is transposed, not the [N+1, N+1, heads] result
+            return newTable.transpose(1, 0).gather(1, index).unsqueeze(0);
+        }
+    }
+
+    /**
+     * The grid the relative position biases are computed for ({@code window_size}: the input's height and
+     * width floor-divided by the patch size) and its relative position index, built once per forward pass
+     * (transformers caches it per window size).
+     */
+    static final class Window {
+        final Dim height;
+        final Dim width;
+        final Tensor index;
+
+        Window(Dim height, Dim width, Tensor index) {
+            this.height = height;
+            this.width = width;
+            this.index = index;
         }
     }
 
@@ -145,42 +174,40 @@ public final class BeitModeling {
         final Linear key;
         final Linear value;
         final BeitRelativePositionBias relativePositionBias;
-        private final int heads;
-        private final int headSize;
+        final int heads;
+        final int headSize;
 
-        BeitSelfAttention(BeitConfig c, int[] window) {
+        BeitSelfAttention(BeitConfig c, int[] windowSize) {
             heads = c.numAttentionHeads;
             headSize = c.hiddenSize / c.numAttentionHeads;
             long all = (long) heads * headSize;
             query = child("query", new Linear(c.hiddenSize, all, true));
             key = child("key", new Linear(c.hiddenSize, all, false));
             value = child("value", new Linear(c.hiddenSize, all, true));
-            relativePositionBias = window != null ? child("relative_position_bias", new BeitRelativePositionBias(c, window)) : null;
+            relativePositionBias = windowSize != null ? child("relative_position_bias", new BeitRelativePositionBias(c, windowSize)) : null;
         }
 
-        private NDArray split(NDArray x) {
-            Shape s = x.getShape();
-            return x.reshape(s.get(0), s.get(1), heads, headSize).transpose(0, 2, 1, 3);
-        }
-
-        NDArray[] forwardWithAttention(NDArray h, int[] grid, NDArray sharedBias) {
-            NDArray q = split(query.forward(h));
-            NDArray k = split(key.forward(h));
-            NDArray v = split(value.forward(h));
-            NDArray scores = F.matmul(q, k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize));
+        /** Returns {context, attention probabilities}; {@code sharedBias} is the encoder's shared bias or null. */
+        Tensor[] forwardWithAttention(Tensor h, Window window, Tensor sharedBias) {
+            Dim b = h.dim(0);
+            Dim s = h.dim(1);
+            Tensor q = query.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
+            Tensor kT = key.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 3, 1);
+            Tensor v = value.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
+            Tensor scores = q.matmul(kT).div((float) Math.sqrt(headSize));
             if (relativePositionBias != null) {
-                scores = scores.add(relativePositionBias.bias(grid[0], grid[1], h.getManager()));
+                scores = scores.add(relativePositionBias.forward(window.height, window.width, window.index));
             }
             if (sharedBias != null) {
                 scores = scores.add(sharedBias);
             }
-            NDArray probs = scores.softmax(-1);
-            Shape s = h.getShape();
-            NDArray ctx = F.matmul(probs, v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), (long) heads * headSize);
-            return new NDArray[] {ctx, probs};
+            Tensor probs = scores.softmax(-1);
+            Tensor ctx = probs.matmul(v).transpose(0, 2, 1, 3).reshape(b, s, (long) heads * headSize);
+            return new Tensor[] {ctx, probs};
         }
     }
 
+    // Copied from transformers.models.dpt.modeling_dpt.DPTViTSelfOutput with DPTViT->Beit (the residual is added in BeitLayer)
     public static final class BeitSelfOutput extends HfBlock {
         final Linear dense;
 
@@ -189,7 +216,7 @@ public final class BeitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public Tensor forward(Tensor x) {
             return dense.forward(x);
         }
     }
@@ -198,20 +225,21 @@ public final class BeitModeling {
         final BeitSelfAttention attention;
         final BeitSelfOutput output;
 
-        BeitAttention(BeitConfig c, int[] window) {
-            attention = child("attention", new BeitSelfAttention(c, window));
+        BeitAttention(BeitConfig c, int[] windowSize) {
+            attention = child("attention", new BeitSelfAttention(c, windowSize));
             output = child("output", new BeitSelfOutput(c));
         }
 
-        NDArray[] forwardWithAttention(NDArray h, int[] grid, NDArray sharedBias) {
-            NDArray[] a = attention.forwardWithAttention(h, grid, sharedBias);
-            return new NDArray[] {output.forward(a[0]), a[1]};
+        Tensor[] forwardWithAttention(Tensor h, Window window, Tensor sharedBias) {
+            Tensor[] a = attention.forwardWithAttention(h, window, sharedBias);
+            return new Tensor[] {output.forward(a[0]), a[1]};
         }
     }
 
+    // Copied from transformers.models.dpt.modeling_dpt.DPTViTIntermediate with DPTViT->Beit
     public static final class BeitIntermediate extends HfBlock {
         final Linear dense;
-        private final String act;
+        final String act;
 
         BeitIntermediate(BeitConfig c) {
             dense = child("dense", new Linear(c.hiddenSize, c.intermediateSize, true));
@@ -219,11 +247,12 @@ public final class BeitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
-            return F.act(act, dense.forward(x));
+        public Tensor forward(Tensor x) {
+            return dense.forward(x).act(act);
         }
     }
 
+    /** The second MLP projection; unlike ViT's output it adds no residual (BeitLayer does, after layer scale). */
     public static final class BeitOutput extends HfBlock {
         final Linear dense;
 
@@ -232,12 +261,12 @@ public final class BeitModeling {
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        public Tensor forward(Tensor x) {
             return dense.forward(x);
         }
     }
 
-    /** Pre-LN block with optional layer scale (lambda_1, lambda_2). */
+    /** Pre-LN block; with layer scale (lambda_1, lambda_2) on both residual branches when configured. */
     public static final class BeitLayer extends HfBlock {
         final BeitAttention attention;
         final BeitIntermediate intermediate;
@@ -247,8 +276,8 @@ public final class BeitModeling {
         final Parameter lambda1;
         final Parameter lambda2;
 
-        BeitLayer(BeitConfig c, int[] window) {
-            attention = child("attention", new BeitAttention(c, window));
+        BeitLayer(BeitConfig c, int[] windowSize) {
+            attention = child("attention", new BeitAttention(c, windowSize));
             intermediate = child("intermediate", new BeitIntermediate(c));
             output = child("output", new BeitOutput(c));
             layernormBefore = child("layernorm_before", new LayerNorm(c.hiddenSize, c.layerNormEps));
@@ -258,48 +287,57 @@ public final class BeitModeling {
             lambda2 = scale ? param("lambda_2", c.hiddenSize) : null;
         }
 
-        NDArray[] forwardWithAttention(NDArray h, int[] grid, NDArray sharedBias) {
-            NDArray[] a = attention.forwardWithAttention(layernormBefore.forward(h), grid, sharedBias);
-            NDArray att = lambda1 == null ? a[0] : a[0].mul(v(lambda1));
-            NDArray h1 = att.add(h);
-            NDArray out = output.forward(intermediate.forward(layernormAfter.forward(h1)));
-            if (lambda2 != null) {
-                out = out.mul(v(lambda2));
-            }
-            return new NDArray[] {out.add(h1), a[1]};
+        /** Returns {layer output, attention probabilities (null unless {@code keepProbs})}. */
+        Tensor[] forwardWithAttention(Tensor input, Window window, Tensor sharedBias, boolean keepProbs) {
+            return input.ops().scope(new Tensor[] {input}, in -> {
+                Tensor h = in[0];
+                Ops o = h.ops();
+                Tensor[] a = attention.forwardWithAttention(layernormBefore.forward(h), window, sharedBias);
+                Tensor att = lambda1 == null ? a[0] : w(o, lambda1).mul(a[0]);
+                Tensor h1 = att.add(h);
+                Tensor out = output.forward(intermediate.forward(layernormAfter.forward(h1)));
+                if (lambda2 != null) {
+                    out = w(o, lambda2).mul(out);
+                }
+                return new Tensor[] {out.add(h1), keepProbs ? a[1] : null};
+            });
         }
     }
 
     public static final class BeitEncoder extends HfBlock {
         final BeitRelativePositionBias relativePositionBias;
         final ModuleList<BeitLayer> layer;
+        final boolean anyBias;
 
         BeitEncoder(BeitConfig c) {
-            int[] window = c.patchShape();
+            int[] windowSize = c.patchShape();
             relativePositionBias = c.useSharedRelativePositionBias
-                    ? child("relative_position_bias", new BeitRelativePositionBias(c, window)) : null;
+                    ? child("relative_position_bias", new BeitRelativePositionBias(c, windowSize)) : null;
             layer = child("layer", new ModuleList<>());
             for (int i = 0; i < c.numHiddenLayers; i++) {
-                layer.add(new BeitLayer(c, c.useRelativePositionBias ? window : null));
+                layer.add(new BeitLayer(c, c.useRelativePositionBias ? windowSize : null));
             }
+            anyBias = c.useSharedRelativePositionBias || c.useRelativePositionBias;
         }
 
-        /** Fills {@code hiddenStates} with the embeddings and every layer's output. */
-        void forward(NDArray h, int[] grid, List<NDArray> hiddenStates, List<NDArray> attentions) {
+        /**
+         * Runs every layer on the tokens of a wh x ww patch grid; {@code hiddenStates} receives the embeddings
+         * and each layer's output, {@code attentions} each layer's probabilities if non-null.
+         */
+        Tensor forward(Tensor h, Dim wh, Dim ww, List<Tensor> hiddenStates, List<Tensor> attentions) {
+            Window window = new Window(wh, ww, anyBias ? BeitRelativePositionBias.relativePositionIndex(h.ops(), wh, ww) : null);
+            // transformers recomputes the shared bias in every layer from the same table: the same values
+            Tensor shared = relativePositionBias == null ? null : relativePositionBias.forward(wh, ww, window.index);
             hiddenStates.add(h);
-            NDArray shared = relativePositionBias == null ? null : relativePositionBias.bias(grid[0], grid[1], h.getManager());
             for (BeitLayer l : layer.items()) {
-                boolean keep = attentions != null;
-                NDArray[] r = Scope.runAll(new NDArray[] {h}, in -> {
-                    NDArray[] o = l.forwardWithAttention(in[0], grid, shared);
-                    return new NDArray[] {o[0], keep ? o[1] : null};
-                });
+                Tensor[] r = l.forwardWithAttention(h, window, shared, attentions != null);
                 h = r[0];
                 hiddenStates.add(h);
                 if (attentions != null) {
                     attentions.add(r[1]);
                 }
             }
+            return h;
         }
     }
 
@@ -307,10 +345,10 @@ public final class BeitModeling {
      * transformers' {@code BeitBackbone}: hidden_states[i] for the stages in out_features (0 = embeddings),
      * tokens with CLS, no final norm; [B, C, h, w] maps with {@code reshape_hidden_states}.
      */
-    public static final class BeitBackbone extends HfBlock implements Backbone.EagerOnly {
+    public static final class BeitBackbone extends HfBlock implements Backbone {
         final BeitEmbeddings embeddings;
         final BeitEncoder encoder;
-        private final BeitConfig config;
+        final BeitConfig config;
 
         public BeitBackbone(BeitConfig c) {
             this.config = c;
@@ -319,29 +357,23 @@ public final class BeitModeling {
         }
 
         @Override
-        public List<NDArray> featureMaps(NDArray pixelValues, ForwardContext ctx, List<NDArray> hiddenStates, List<NDArray> attentions) {
-            Shape s = pixelValues.getShape();
-            if (s.dimension() != 4 || s.get(1) != config.numChannels) {
-                throw new IllegalArgumentException("pixel_values must have shape [batch, " + config.numChannels
-                        + ", height, width], got " + s);
-            }
-            if (s.get(2) < config.patchSize || s.get(3) < config.patchSize) {
-                throw new IllegalArgumentException("pixel_values " + s + " is smaller than one " + config.patchSize
-                        + "x" + config.patchSize + " patch");
-            }
-            // The bias window comes from the pixel resolution, as in transformers (height // patch_size).
-            int[] grid = {(int) (s.get(2) / config.patchSize), (int) (s.get(3) / config.patchSize)};
-            List<NDArray> all = new ArrayList<>();
-            encoder.forward(embeddings.forward(pixelValues), grid, all, attentions);
+        public List<Tensor> featureMaps(Tensor pixelValues, ForwardContext ctx, List<Tensor> hiddenStates, List<Tensor> attentions) {
+            DPTModeling.checkPixelValues(pixelValues, config.numChannels, config.patchSize);
+            // window_size = (height // patch_size, width // patch_size), which is also the patch grid of the conv
+            Dim patchHeight = pixelValues.dim(2).div(config.patchSize);
+            Dim patchWidth = pixelValues.dim(3).div(config.patchSize);
+            List<Tensor> all = new ArrayList<>();
+            encoder.forward(embeddings.forward(pixelValues), patchHeight, patchWidth, all, attentions);
             hiddenStates.addAll(all);
-            List<NDArray> maps = new ArrayList<>();
+            List<Tensor> maps = new ArrayList<>();
             for (int i = 0; i < all.size(); i++) {
                 if (!config.selectsStage(i)) {
                     continue;
                 }
-                NDArray h = all.get(i);
+                Tensor h = all.get(i);
                 if (config.reshapeHiddenStates) {
-                    h = h.get(new NDIndex(":, 1:, :")).transpose(0, 2, 1).reshape(s.get(0), -1, grid[0], grid[1]);
+                    h = h.slice(1, 1, Long.MAX_VALUE).transpose(0, 2, 1).reshape(pixelValues.dim(0), config.hiddenSize,
+                            patchHeight, patchWidth);
                 }
                 maps.add(h);
             }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.util.ArrayDeque;
@@ -329,5 +330,34 @@ public final class EagerOps implements Ops {
     @Override
     public boolean eager() {
         return true;
+    }
+
+    // --- ops added for BEiT ---
+
+    @Override
+    public Tensor arange(Dim n) {
+        return new Eager(this, current().arange(0, Math.toIntExact(n.value()), 1, DataType.INT64), false);
+    }
+
+    @Override
+    public Tensor sizes(Dim... values) {
+        return new Eager(this, current().create(Dim.values(values)), false);
+    }
+
+    /** torch's advanced indexing along one axis with the flattened index, then the index's shape restored. */
+    @Override
+    public Tensor gather(Tensor x, int axis, Tensor indices) {
+        NDIndex at = new NDIndex();
+        for (int i = 0; i < axis; i++) {
+            at.addAllDim();
+        }
+        at.addIndices("{}", nd(indices).flatten());
+        long[] d = x.shape();
+        long[] idx = indices.shape();
+        long[] s = new long[d.length - 1 + idx.length];
+        System.arraycopy(d, 0, s, 0, axis);
+        System.arraycopy(idx, 0, s, axis, idx.length);
+        System.arraycopy(d, axis + 1, s, axis + idx.length, d.length - axis - 1);
+        return out(nd(x).get(at).reshape(new Shape(s)), x);
     }
 }

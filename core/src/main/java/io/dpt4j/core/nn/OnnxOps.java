@@ -460,4 +460,38 @@ public final class OnnxOps implements Ops {
     public boolean eager() {
         return false;
     }
+
+    // --- ops added for BEiT ---
+
+    /** A known n is a constant; a symbolic one is ONNX Range(0, n, 1) on int64 scalars. */
+    @Override
+    public Tensor arange(Dim n) {
+        if (n.isKnown()) {
+            long[] r = new long[Math.toIntExact(n.value())];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = i;
+            }
+            return v(g.constantLong("range", r, r.length), n);
+        }
+        String limit = g.op("Squeeze", dimValue(n), longs(0));
+        String zero = longConstants.computeIfAbsent("scalar 0", k -> g.constantLong("c", new long[] {0}));
+        String one = longConstants.computeIfAbsent("scalar 1", k -> g.constantLong("c", new long[] {1}));
+        return v(g.op("Range", zero, limit, one), n);
+    }
+
+    @Override
+    public Tensor sizes(Dim... values) {
+        return v(shapeValue(values), Dim.of(values.length));
+    }
+
+    @Override
+    public Tensor gather(Tensor x, int axis, Tensor indices) {
+        Dim[] d = x.dims();
+        Dim[] idx = indices.dims();
+        Dim[] s = new Dim[d.length - 1 + idx.length];
+        System.arraycopy(d, 0, s, 0, axis);
+        System.arraycopy(idx, 0, s, axis, idx.length);
+        System.arraycopy(d, axis + 1, s, axis + idx.length, d.length - axis - 1);
+        return v(g.op("Gather", OnnxGraph.attrs("axis", (long) axis), n(x), n(indices)), s);
+    }
 }

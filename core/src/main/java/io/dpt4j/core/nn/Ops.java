@@ -92,4 +92,18 @@ public interface Ops {
 
     /** Whether this engine computes values now (libtorch) rather than writing a graph. */
     boolean eager();
+
+    // --- ops added for BEiT ---
+
+    /** {@code torch.arange(n)}: an int64 tensor [n] of 0 .. n-1 (computed in the graph when n is symbolic). */
+    Tensor arange(Dim n);
+
+    /** Sizes as an int64 tensor [k], for index arithmetic with int64 tensors (symbolic sizes computed in the graph). */
+    Tensor sizes(Dim... values);
+
+    /**
+     * {@code x[..., indices, ...]} along {@code axis} with an int64 index tensor of any shape (ONNX Gather,
+     * torch's advanced indexing): the result's shape is {@code x.shape[:axis] + indices.shape + x.shape[axis+1:]}.
+     */
+    Tensor gather(Tensor x, int axis, Tensor indices);
 }

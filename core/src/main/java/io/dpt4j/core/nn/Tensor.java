@@ -211,4 +211,11 @@ public abstract class Tensor {
     public String toString() {
         return getClass().getSimpleName() + Arrays.toString(dims());
     }
+
+    // --- ops added for BEiT ---
+
+    /** {@code x[..., indices, ...]} along {@code axis} (int64 indices of any shape); see {@link Ops#gather}. */
+    public Tensor gather(int axis, Tensor indices) {
+        return ops().gather(this, axis < 0 ? rank() + axis : axis, indices);
+    }
 }

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.nn.Dim;
+import io.dpt4j.core.nn.EagerOps;
+import io.dpt4j.core.nn.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** The index tables and window bookkeeping of the BEiT and Swinv2 blocks, against hand-worked values. */
@@ -21,7 +24,7 @@ class BackboneHelpersTest {
             10, 7, 6, 4, 3,
             10, 8, 7, 5, 4,
         };
-        assertArrayEquals(want, BeitModeling.BeitRelativePositionBias.relativePositionIndex(2, 2));
+        assertArrayEquals(want, beitIndex(2, 2));
     }
 
     @Test
@@ -32,7 +35,17 @@ class BackboneHelpersTest {
             4, 1, 0,
             4, 2, 1,
         };
-        assertArrayEquals(want, BeitModeling.BeitRelativePositionBias.relativePositionIndex(1, 2));
+        assertArrayEquals(want, beitIndex(1, 2));
+    }
+
+    /** The index as the eager engine computes it (the graph computes it with the same ops). */
+    private static long[] beitIndex(int wh, int ww) {
+        try (NDManager m = DptEngine.newManager()) {
+            Tensor t = BeitModeling.BeitRelativePositionBias.relativePositionIndex(new EagerOps(m), Dim.of(wh), Dim.of(ww));
+            long n = (long) wh * ww + 1;
+            assertArrayEquals(new long[] {n, n}, t.shape());
+            return t.nd().toLongArray();
+        }
     }
 
     @Test
