@@ -1,6 +1,7 @@
 package io.dpt4j.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dpt4j.core.nn.F;
 import java.util.List;
 
 /** transformers' {@code Swinv2Config} as a backbone config (DPT 3.1's Swinv2), with transformers' defaults. */
@@ -36,7 +37,7 @@ public final class Swinv2Config extends BackboneConfig {
         mlpRatio = f.number("mlp_ratio", 4.0);
         qkvBias = f.bool("qkv_bias", true);
         hiddenAct = f.string("hidden_act", "gelu");
-        if (!io.dpt4j.core.nn.F.isKnownActivation(hiddenAct)) {
+        if (!F.isKnownActivation(hiddenAct)) {
             throw f.error("hidden_act", "a known activation such as \"gelu\"");
         }
         useAbsoluteEmbeddings = f.bool("use_absolute_embeddings", false);

@@ -92,4 +92,15 @@ public interface Ops {
 
     /** Whether this engine computes values now (libtorch) rather than writing a graph. */
     boolean eager();
+
+    // --- ops added for Swinv2 ---
+
+    /**
+     * torch.nn.functional.pad with a constant value and any number of (before, after) pairs, last
+     * dimension first, in F.pad's order (e.g. (0, 0, left, right, top, bottom) on [B, H, W, C]).
+     */
+    Tensor padTrailing(Tensor x, Dim[] pads, float value);
+
+    /** torch.nn.functional.normalize(x, p=2, dim=-1, eps): {@code x / max(||x||_2, eps)} over the last dim. */
+    Tensor l2Normalize(Tensor x, double eps);
 }
