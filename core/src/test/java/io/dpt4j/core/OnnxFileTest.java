@@ -39,7 +39,9 @@ class OnnxFileTest {
                 Arguments.of("hybrid-depth", new long[] {1, 3, 64, 64}, new long[] {3, 3, 64, 64}),
                 Arguments.of("dinov2-depth", new long[] {1, 3, 64, 64}, new long[] {2, 3, 48, 80}),
                 Arguments.of("depth-anything", new long[] {1, 3, 42, 70}, new long[] {2, 3, 70, 56}),
-                Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}));
+                Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}),
+                // Swinv2 (windows from the configured 96x96): grids 16x24 and 25x17 need window padding under the shift mask
+                Arguments.of("swinv2-depth", new long[] {2, 3, 64, 96}, new long[] {1, 3, 100, 68}));
     }
 
     @ParameterizedTest(name = "{0}")
