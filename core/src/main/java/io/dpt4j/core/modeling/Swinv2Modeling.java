@@ -60,11 +60,11 @@ public final class Swinv2Modeling {
         return x.ops().concat(axis, x.slice(axis, cut, n), x.slice(axis, Dim.of(0), cut));
     }
 
+    // Copied from transformers.models.swin.modeling_swin.window_partition
     /**
      * [B, H, W, C] -> [B * H/w * W/w, w * w, C] (transformers returns [.., w, w, C] and its callers view it
      * as [.., w * w, C] at once).
      */
-    // Copied from transformers.models.swin.modeling_swin.window_partition
     static Tensor windowPartition(Tensor x, int w) {
         Dim b = x.dim(0);
         Dim nh = x.dim(1).div(w);
@@ -73,8 +73,8 @@ public final class Swinv2Modeling {
         return x.reshape(b, nh, w, nw, w, c).transpose(0, 1, 3, 2, 4, 5).reshape(b.times(nh).times(nw), (long) w * w, c);
     }
 
-    /** [B * H/w * W/w, w * w, C] -> [B, H, W, C]. */
     // Copied from transformers.models.swin.modeling_swin.window_reverse
+    /** [B * H/w * W/w, w * w, C] -> [B, H, W, C]. */
     static Tensor windowReverse(Tensor windows, int w, Dim batch, Dim height, Dim width) {
         Dim c = windows.dim(-1);
         return windows.reshape(batch, height.div(w), width.div(w), w, w, c).transpose(0, 1, 3, 2, 4, 5)
@@ -143,6 +143,8 @@ public final class Swinv2Modeling {
         private final int pretrainedWindow;
         private final float[] coordsTable;
         private final long[] relativePositionIndex;
+        /** The parameter the derived position bias is keyed on (recomputed when the weights are reloaded). */
+        private final Parameter positionBiasSource;
 
         Swinv2SelfAttention(Swinv2Config c, int dim, int heads, int window, int pretrainedWindow) {
             this.heads = heads;
@@ -153,6 +155,7 @@ public final class Swinv2Modeling {
             continuousPositionBiasMlp = child("continuous_position_bias_mlp", new ModuleList<>());
             continuousPositionBiasMlp.addAt(0, new Linear(2, 512, true));
             continuousPositionBiasMlp.addAt(2, new Linear(512, heads, false));
+            positionBiasSource = continuousPositionBiasMlp.get(0).namedParameters().get("weight");
             query = child("query", new Linear(dim, dim, c.qkvBias));
             key = child("key", new Linear(dim, dim, false));
             value = child("value", new Linear(dim, dim, c.qkvBias));
@@ -236,8 +239,7 @@ public final class Swinv2Modeling {
             // cosine attention, scaled by exp(min(logit_scale, log 100))
             Tensor scores = q.l2Normalize(NORMALIZE_EPS).matmul(k.l2Normalize(NORMALIZE_EPS).transpose(0, 1, 3, 2));
             Tensor scale = w(o, logitScale).minimum(o.scalar((float) Math.log(1.0 / 0.01))).exp();
-            Parameter mlpWeight = continuousPositionBiasMlp.get(0).namedParameters().get("weight");
-            scores = scores.mul(scale).add(w(o, "continuous_position_bias", mlpWeight, this::positionBias));
+            scores = scores.mul(scale).add(w(o, "continuous_position_bias", positionBiasSource, this::positionBias));
             if (mask != null) {
                 Dim nw = mask.dim(0);
                 Tensor mk = mask.unsqueeze(1).unsqueeze(0);
