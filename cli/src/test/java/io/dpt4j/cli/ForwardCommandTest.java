@@ -141,6 +141,32 @@ class ForwardCommandTest {
         assertTrue(r.err().contains("DPTForImageClassification") && r.err().contains("not supported"), r.err());
     }
 
+    /** The Swinv2 reference case (kept once, in core's test resources): every output from ONNX Runtime, and AUTO picks it. */
+    static final Path SWINV2 = Path.of("..", "core", "src", "test", "resources", "dpt", "swinv2-depth");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"onnxruntime", "auto"})
+    void swinv2WritesEveryReferenceOutputOnOnnxRuntime(String engine, @TempDir Path tmp) throws Exception {
+        assertTrue(Files.isDirectory(SWINV2), SWINV2.toAbsolutePath() + " is missing");
+        Path out = tmp.resolve("out.safetensors");
+        CliTestSupport.Result r = CliTestSupport.run("forward", "--model", SWINV2.toString(), "--engine", engine,
+                "--inputs", SWINV2.resolve("inputs.safetensors").toString(), "--output", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("(onnxruntime)"), r.err());
+        try (TensorReader got = Checkpoints.open(out); TensorReader want = Checkpoints.open(SWINV2.resolve("outputs.safetensors"))) {
+            int compared = 0;
+            for (String name : want.names()) {
+                if (!name.startsWith("debug.")) {
+                    assertTrue(got.contains(name), "missing " + name);
+                    // the manifest's suggested atol for swinv2-depth is 8.2e-4 (assertClose scales 8.9e-5)
+                    assertClose(name, got.floats(name), want.floats(name), 8.2e-4 / 8.9e-5);
+                    compared++;
+                }
+            }
+            assertEquals(10, compared, "predicted_depth, 5 hidden states, 4 attentions");
+        }
+    }
+
     static void assertOneLine(String err) {
         assertEquals(1, err.strip().lines().count(), "expected one line, got:\n" + err);
         assertFalse(err.contains("\tat "), err);

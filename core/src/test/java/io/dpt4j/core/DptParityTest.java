@@ -32,7 +32,7 @@ class DptParityTest {
             "beit-depth", "beit-depth-resized", "swinv2-depth");
 
     /** Families whose modules are not yet written for both engines: PyTorch only until they are. */
-    static final List<String> PYTORCH_ONLY = List.of("swinv2-depth");
+    static final List<String> PYTORCH_ONLY = List.of();
 
     static Stream<Arguments> cases() {
         return COVERED.stream().flatMap(n -> Stream.concat(Stream.of(Arguments.of(ReferenceCase.named(n), ExecutionEngine.PYTORCH)),

@@ -62,7 +62,25 @@ class EngineAgreementTest {
                         + " \"neck_hidden_sizes\": [8, 16, 16, 24], \"reassemble_factors\": [4, 2, 1, 0.5], \"fusion_hidden_size\": 16,"
                         + " \"backbone_config\": {\"model_type\": \"beit\", \"hidden_size\": 16, \"num_hidden_layers\": 4, \"num_attention_heads\": 2,"
                         + " \"intermediate_size\": 32, \"image_size\": 64, \"patch_size\": 8, \"out_indices\": [1, 2, 3, 4], \"layer_scale_init_value\": 0,"
-                        + " \"use_shared_relative_position_bias\": true, \"reshape_hidden_states\": false}}", new long[] {2, 3, 40, 72}));
+                        + " \"use_shared_relative_position_bias\": true, \"reshape_hidden_states\": false}}", new long[] {2, 3, 40, 72}),
+                // Swinv2: windows and shifts from the configured 96x96; inputs whose grids need window padding
+                // (22x30 -> 24x32 under the shift mask), odd sizes at patch merging (11x15), a size that is not a
+                // multiple of the patch (61x83), and batches
+                Arguments.of("swinv2-pad-window", "{\"architectures\": [\"DPTForDepthEstimation\"], \"fusion_hidden_size\": 16,"
+                        + " \"neck_hidden_sizes\": [8, 16, 32, 64], \"reassemble_factors\": [4, 2, 1, 0.5],"
+                        + " \"backbone_config\": {\"model_type\": \"swinv2\", \"embed_dim\": 8, \"depths\": [2, 2, 2, 2], \"num_heads\": [1, 2, 4, 8],"
+                        + " \"image_size\": 96, \"patch_size\": 4, \"window_size\": 8, \"mlp_ratio\": 2.0, \"pretrained_window_sizes\": [0, 0, 0, 0],"
+                        + " \"out_features\": [\"stage1\", \"stage2\", \"stage3\", \"stage4\"]}}", new long[] {2, 3, 88, 120}),
+                Arguments.of("swinv2-odd-input", "{\"architectures\": [\"DPTForDepthEstimation\"], \"fusion_hidden_size\": 16,"
+                        + " \"neck_hidden_sizes\": [8, 16, 32, 64], \"reassemble_factors\": [4, 2, 1, 0.5],"
+                        + " \"backbone_config\": {\"model_type\": \"swinv2\", \"embed_dim\": 8, \"depths\": [2, 2, 2, 2], \"num_heads\": [1, 2, 4, 8],"
+                        + " \"image_size\": 96, \"patch_size\": 4, \"window_size\": 8, \"mlp_ratio\": 2.0, \"pretrained_window_sizes\": [0, 0, 0, 0],"
+                        + " \"out_features\": [\"stage1\", \"stage2\", \"stage3\", \"stage4\"]}}", new long[] {3, 3, 61, 83}),
+                Arguments.of("swinv2-window4-stem", "{\"architectures\": [\"DPTForDepthEstimation\"], \"fusion_hidden_size\": 16,"
+                        + " \"neck_hidden_sizes\": [8, 8, 16, 32], \"reassemble_factors\": [4, 2, 1, 0.5],"
+                        + " \"backbone_config\": {\"model_type\": \"swinv2\", \"embed_dim\": 8, \"depths\": [2, 4, 2], \"num_heads\": [2, 2, 4],"
+                        + " \"image_size\": 64, \"patch_size\": 4, \"window_size\": 4, \"mlp_ratio\": 2.0, \"pretrained_window_sizes\": [8, 4, 0],"
+                        + " \"out_features\": [\"stem\", \"stage1\", \"stage2\", \"stage3\"]}}", new long[] {1, 3, 72, 40}));
     }
 
     /** Random weights for every declared tensor (norm scales and variances around 1). */

@@ -43,7 +43,9 @@ class OnnxFileTest {
                 Arguments.of("depth-anything-metric", new long[] {2, 3, 56, 56}, new long[] {1, 3, 28, 84}),
                 // BEiT: the bias tables resized and the relative position index built in the graph for each grid
                 Arguments.of("beit-depth", new long[] {1, 3, 96, 96}, new long[] {2, 3, 64, 112}),
-                Arguments.of("beit-depth-resized", new long[] {2, 3, 48, 80}, new long[] {1, 3, 112, 64}));
+                Arguments.of("beit-depth-resized", new long[] {2, 3, 48, 80}, new long[] {1, 3, 112, 64}),
+                // Swinv2 (windows from the configured 96x96): grids 16x24 and 25x17 need window padding under the shift mask
+                Arguments.of("swinv2-depth", new long[] {2, 3, 64, 96}, new long[] {1, 3, 100, 68}));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -8,7 +8,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.function.Function;
 
@@ -359,5 +362,21 @@ public final class EagerOps implements Ops {
         System.arraycopy(idx, 0, s, axis, idx.length);
         System.arraycopy(d, axis + 1, s, axis + idx.length, d.length - axis - 1);
         return out(nd(x).get(at).reshape(new Shape(s)), x);
+    }
+
+    // --- ops added for Swinv2 ---
+
+    @Override
+    public Tensor padTrailing(Tensor x, Dim[] pads, float value) {
+        long[] p = Dim.values(pads);
+        if (Arrays.stream(p).allMatch(v -> v == 0)) {
+            return x;
+        }
+        return out(F.pad(nd(x), p, value), x);
+    }
+
+    @Override
+    public Tensor l2Normalize(Tensor x, double eps) {
+        return out(JniUtils.normalize((PtNDArray) nd(x), 2.0, -1, eps), x);
     }
 }

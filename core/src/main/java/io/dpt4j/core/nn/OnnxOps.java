@@ -494,4 +494,38 @@ public final class OnnxOps implements Ops {
         System.arraycopy(d, axis + 1, s, axis + idx.length, d.length - axis - 1);
         return v(g.op("Gather", OnnxGraph.attrs("axis", (long) axis), n(x), n(indices)), s);
     }
+
+    // --- ops added for Swinv2 ---
+
+    /** ONNX Pad with the (begin..., end...) pads of every axis built from F.pad's trailing pairs. */
+    @Override
+    public Tensor padTrailing(Tensor x, Dim[] pads, float value) {
+        boolean zero = true;
+        for (Dim p : pads) {
+            zero &= p.isKnown() && p.value() == 0;
+        }
+        if (zero) {
+            return x;
+        }
+        Dim[] d = x.dims();
+        int r = d.length;
+        Dim[] all = new Dim[2 * r];
+        Arrays.fill(all, Dim.of(0));
+        for (int i = 0; i < pads.length / 2; i++) {
+            int axis = r - 1 - i;
+            all[axis] = pads[2 * i];
+            all[r + axis] = pads[2 * i + 1];
+            d[axis] = d[axis].plus(pads[2 * i]).plus(pads[2 * i + 1]);
+        }
+        return v(g.op("Pad", n(x), shapeValue(all), g.constant("padv", new float[] {value})), d);
+    }
+
+    /** ReduceL2 over the last axis (opset 17: axes as an attribute), clamped below at eps, then Div. */
+    @Override
+    public Tensor l2Normalize(Tensor x, double eps) {
+        Dim[] d = x.dims();
+        d[d.length - 1] = Dim.of(1);
+        Tensor norm = v(g.op("ReduceL2", OnnxGraph.attrs("axes", new long[] {-1}, "keepdims", 1L), n(x)), d);
+        return x.div(norm.maximum(scalar((float) eps)));
+    }
 }

@@ -106,4 +106,15 @@ public interface Ops {
      * torch's advanced indexing): the result's shape is {@code x.shape[:axis] + indices.shape + x.shape[axis+1:]}.
      */
     Tensor gather(Tensor x, int axis, Tensor indices);
+
+    // --- ops added for Swinv2 ---
+
+    /**
+     * torch.nn.functional.pad with a constant value and any number of (before, after) pairs, last
+     * dimension first, in F.pad's order (e.g. (0, 0, left, right, top, bottom) on [B, H, W, C]).
+     */
+    Tensor padTrailing(Tensor x, Dim[] pads, float value);
+
+    /** torch.nn.functional.normalize(x, p=2, dim=-1, eps): {@code x / max(||x||_2, eps)} over the last dim. */
+    Tensor l2Normalize(Tensor x, double eps);
 }

@@ -218,4 +218,16 @@ public abstract class Tensor {
     public Tensor gather(int axis, Tensor indices) {
         return ops().gather(this, axis < 0 ? rank() + axis : axis, indices);
     }
+
+    // --- ops added for Swinv2 ---
+
+    /** F.pad(x, pads, value=value): (before, after) pairs, last dimension first. */
+    public Tensor padTrailing(float value, Dim... pads) {
+        return ops().padTrailing(this, pads, value);
+    }
+
+    /** F.normalize(x, dim=-1, eps=eps) (p = 2). */
+    public Tensor l2Normalize(double eps) {
+        return ops().l2Normalize(this, eps);
+    }
 }
