@@ -12,6 +12,7 @@ public final class LoadOptions {
     boolean localFilesOnly;
     boolean forceDownload;
     ExecutionEngine engine;
+    InferenceDtype dtype;
 
     public static LoadOptions defaults() {
         return new LoadOptions();
@@ -56,6 +57,19 @@ public final class LoadOptions {
 
     public ExecutionEngine engine() {
         return engine;
+    }
+
+    /**
+     * The precision of the loaded model's forward passes (default float32). {@link InferenceDtype#INT8}
+     * runs on ONNX Runtime: it selects that engine (an explicit PyTorch engine is refused).
+     */
+    public LoadOptions dtype(InferenceDtype dtype) {
+        this.dtype = dtype;
+        return this;
+    }
+
+    public InferenceDtype dtype() {
+        return dtype;
     }
 
     public boolean allowMissingKeys() {

@@ -4,10 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.dpt4j.core.modeling.OnnxExport;
+import io.dpt4j.core.onnx.Int8Quantization;
+import io.dpt4j.core.onnx.OnnxGraph;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +31,8 @@ final class OnnxRuntimeRunner implements AutoCloseable {
     static final int MAX_SESSIONS = 2;
 
     private final PreTrainedModel<?, ?> model;
+    private final InferenceDtype dtype;
+    private volatile Int8Quantization.Report lastQuantization;
     private final LinkedHashMap<List<Long>, OrtSession> sessions = new LinkedHashMap<>();
     private final Map<List<Long>, Resources> resources = new LinkedHashMap<>();
 
@@ -39,8 +45,24 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         }
     }
 
-    OnnxRuntimeRunner(PreTrainedModel<?, ?> model) {
+    OnnxRuntimeRunner(PreTrainedModel<?, ?> model, InferenceDtype dtype) {
         this.model = model;
+        this.dtype = dtype;
+    }
+
+    /** What int8 quantization did for the latest session, or null (float32, or no session yet). */
+    Int8Quantization.Report lastQuantization() {
+        return lastQuantization;
+    }
+
+    /**
+     * The quantization pass's options: full int8 range where the CPU's int8 dot products do not
+     * saturate (VNNI, AMX, ARM), 7-bit weights ("reduce range") on x86 without them, or always full
+     * range for a file meant for other machines.
+     */
+    static Int8Quantization.Options int8Options(boolean forThisCpu) {
+        Int8Quantization.Options o = Int8Quantization.Options.defaults();
+        return forThisCpu && CpuFeatures.current().int8MaySaturate() ? o.withQmax(63) : o;
     }
 
     static OrtEnvironment env() {
@@ -55,9 +77,13 @@ final class OnnxRuntimeRunner implements AutoCloseable {
     }
 
     /** A self-contained ONNX model (weights inline) for one input shape. */
-    static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape) {
+    static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape, InferenceDtype dtype) {
         try (NDManager scratch = DptEngine.newManager()) {
-            return build(model, inputShape, scratch, true).g.toModelBytes(model.getClass().getSimpleName());
+            OnnxGraph g = build(model, inputShape, scratch, true).g;
+            if (dtype == InferenceDtype.INT8) {
+                Int8Quantization.apply(g, int8Options(false));
+            }
+            return g.toModelBytes(model.getClass().getSimpleName());
         }
     }
 
@@ -80,11 +106,20 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             List<OnnxTensor> tensors = new ArrayList<>();
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
             OnnxExport x = build(model, shape, keep, false);
-            Map<String, ai.onnxruntime.OnnxTensorLike> ext = new LinkedHashMap<>();
-            for (Map.Entry<String, java.nio.ByteBuffer> e : x.g.externals().entrySet()) {
-                OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.g.externalShapes().get(e.getKey()));
+            if (dtype == InferenceDtype.INT8) {
+                lastQuantization = Int8Quantization.apply(x.g, int8Options(true));
+            }
+            Map<String, OnnxTensorLike> ext = new LinkedHashMap<>();
+            for (OnnxGraph.Initializer i : x.g.initializers().values()) {
+                if (!i.external()) {
+                    continue;
+                }
+                // Direct buffers are used in place: float32 views of the loaded weights, int8 quantized ones.
+                OnnxTensor t = i.elemType() == OnnxGraph.INT8
+                        ? OnnxTensor.createTensor(env(), i.data(), i.dims())
+                        : OnnxTensor.createTensor(env(), i.data().asFloatBuffer(), i.dims());
                 tensors.add(t);
-                ext.put(e.getKey(), t);
+                ext.put(i.name(), t);
             }
             o.addExternalInitializers(ext);
             byte[] bytes = x.g.toModelBytes(model.getClass().getSimpleName());
@@ -120,7 +155,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             try (OnnxTensor in = OnnxTensor.createTensor(env(), FloatBuffer.wrap(data), shape);
                     OrtSession.Result r = s.run(Map.of("pixel_values", in))) {
                 Map<String, NDArray> m = new LinkedHashMap<>();
-                for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+                for (Map.Entry<String, OnnxValue> e : r) {
                     OnnxTensor t = (OnnxTensor) e.getValue();
                     long[] os = t.getInfo().getShape();
                     FloatBuffer fb = t.getFloatBuffer();

@@ -2,6 +2,7 @@ package io.dpt4j.core.djl;
 
 import ai.djl.repository.zoo.Criteria;
 import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import java.nio.file.Path;
  *
  * It points DJL's PyTorch engine at the directory with a {@link PreTrainedModelBlock} and no DJL
  * parameter file ({@code hasParameter=false}); {@link DptTranslatorFactory} loads the Hugging Face
- * weights into the block.
+ * weights into the block. {@code options.dtype(InferenceDtype.INT8)} makes the predictors run int8 on
+ * ONNX Runtime.
  */
 public final class DptCriteria {
     private DptCriteria() {}
@@ -33,6 +35,7 @@ public final class DptCriteria {
             throws IOException {
         DptEngine.get();
         Path dir = io.dpt4j.core.ModelFiles.resolve(idOrPath, options);
+        String dtype = (options.dtype() == null ? InferenceDtype.FLOAT32 : options.dtype()).shortName();
         if (DjlModelFormat.isDjlFormat(dir)) {
             // DJL's format: rebuild the graph from config.json, DJL reads the .params file into it.
             PreTrainedModelBlock block = new PreTrainedModelBlock(io.dpt4j.core.AutoModel.fromConfig(dir.resolve("config.json")));
@@ -42,6 +45,7 @@ public final class DptCriteria {
                     .optModelPath(dir)
                     .optModelName(DjlModelFormat.savedModelName(dir))
                     .optBlock(block)
+                    .optArgument("dtype", dtype)
                     .optTranslatorFactory(new DptTranslatorFactory());
         }
         return Criteria.builder()
@@ -50,6 +54,7 @@ public final class DptCriteria {
                 .optModelPath(dir)
                 .optBlock(new PreTrainedModelBlock())
                 .optOption("hasParameter", "false")
+                .optArgument("dtype", dtype)
                 .optTranslatorFactory(new DptTranslatorFactory());
     }
 }

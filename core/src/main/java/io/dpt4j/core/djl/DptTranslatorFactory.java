@@ -9,9 +9,11 @@ import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
 import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.DPTForSemanticSegmentation;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
+import io.dpt4j.core.pipelines.Pipelines;
 import io.dpt4j.core.processing.DPTImageProcessor;
 import java.lang.reflect.Type;
 import java.nio.file.Path;
@@ -23,7 +25,9 @@ import java.util.Set;
  * pointed at ({@code config.json} + weights + {@code preprocessor_config.json}) into the
  * {@link PreTrainedModelBlock} and returns the matching translator. Supported types:
  * {@code (Image, DepthEstimationResult)} and {@code (Image, CategoryMask)}. Use {@link DptCriteria} to
- * build the Criteria.
+ * build the Criteria. The Criteria argument {@code dtype} ({@code f32} or {@code int8}, set by
+ * {@code DptCriteria.builder(..., LoadOptions.defaults().dtype(InferenceDtype.INT8))}) selects the
+ * precision; int8 runs on ONNX Runtime.
  */
 public final class DptTranslatorFactory implements TranslatorFactory {
     private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
@@ -58,8 +62,15 @@ public final class DptTranslatorFactory implements TranslatorFactory {
             // in DJL's own format the weights live on that manager. Closing twice is harmless.
             model.getNDManager().attachInternal("dpt4j-" + System.identityHashCode(m), m);
             DPTImageProcessor processor = DPTImageProcessor.forModel(dir);
-            // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
-            m.setEngine(io.dpt4j.core.pipelines.Pipelines.defaultEngine(processor));
+            Object dtype = arguments.get("dtype");
+            if (dtype != null && InferenceDtype.parse(dtype.toString()) == InferenceDtype.INT8) {
+                // int8 selects ONNX Runtime whatever the processor does.
+                m.setDtype(InferenceDtype.INT8);
+            } else {
+                // As the pipelines: ONNX Runtime for fixed-size inputs where the family has a graph.
+                m.setDtype(InferenceDtype.FLOAT32);
+                m.setEngine(Pipelines.defaultEngine(processor));
+            }
             if (output == CategoryMask.class) {
                 if (!(m instanceof DPTForSemanticSegmentation)) {
                     throw new IllegalArgumentException(dir + " holds a " + m.getClass().getSimpleName() + "; CategoryMask needs a segmentation model");
