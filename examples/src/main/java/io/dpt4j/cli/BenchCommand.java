@@ -4,11 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CpuFeatures;
 import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.ForwardOptions;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.nn.FlopCounter;
+import io.dpt4j.core.onnx.Int8Quantization;
+import io.dpt4j.core.outputs.DepthEstimatorOutput;
 import io.dpt4j.core.outputs.ModelOutput;
+import io.dpt4j.core.outputs.SemanticSegmenterOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,19 +42,22 @@ public final class BenchCommand implements Command {
     }
 
     static final String HELP = String.join("\n",
-            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32]",
+            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32|int8]",
             "                   [--warmup K] [--runs R]",
             "",
             "  --size HxW     input size (default: the config's image_size)",
             "  --batch N      images per forward (default 1)",
             "  --threads N    libtorch intra-op threads (default: all cores)",
-            "  --dtype        f32 (the only precision this engine runs; see README performance notes)",
+            "  --dtype        f32 (default) or int8 (ONNX Runtime): int8 benches int8 and f32 in the same run and reports",
+            "                 both times, the speed-up, int8's error against f32 on the bench input (relative L2 and",
+            "                 max|diff| / (max - min)), the time to quantize, and each phase's peak RSS (int8 runs first)",
             "  --warmup K     untimed runs after the first (default 2)",
             "  --runs R       timed runs (default 5)",
             "  --engine E     pytorch, onnxruntime or auto (default: " + EngineArg.DEFAULT_NAME + ")",
             "Use ./dpt random-checkpoint to make a full-size model from a config.json.",
             "The last line of stdout is JSON: median_s, min_s, first_s, load_s, gflop, gflops, matmul_peak_gflops,",
-            "fraction_of_peak, peak_rss_mb, stages.",
+            "fraction_of_peak, peak_rss_mb, cpu, stages; with --dtype int8 also f32_median_s, int8_median_s, speedup,",
+            "relative_l2, max_diff_over_range, quantize_s, f32_peak_rss_mb, int8_peak_rss_mb.",
             HubArgs.HELP);
 
     @Override
@@ -59,11 +68,16 @@ public final class BenchCommand implements Command {
         }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs", "engine")),
                 HubArgs.withFlags());
-        String dtype = a.get("dtype", "f32");
-        if (!dtype.equals("f32")) {
-            throw new CliException("--dtype " + dtype + " is not available: DJL 0.36 cannot hold bf16 tensors (it aborts the JVM) and "
-                    + "libtorch has no fast f16 CPU matmul; only f32 runs");
+        String d = a.get("dtype", "f32");
+        if (d.equals("bf16") || d.equals("f16") || d.equals("bfloat16") || d.equals("float16")) {
+            throw new CliException("--dtype " + d + " is not available: DJL 0.36 cannot hold bf16 tensors (it aborts the JVM) and "
+                    + "libtorch has no fast f16 CPU matmul; f32 and int8 (ONNX Runtime) run");
         }
+        InferenceDtype dtype = DtypeArg.parse(a);
+        if (dtype == InferenceDtype.INT8) {
+            return runInt8(a);
+        }
+        String cpu = CpuFeatures.current().summary();
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
         int batch = a.getInt("batch", 1);
         int warmup = a.getInt("warmup", 2);
@@ -76,6 +90,7 @@ public final class BenchCommand implements Command {
 
         double peak = matmulPeakGflops();
         System.out.printf(Locale.ROOT, "engine: PyTorch (libtorch) via DJL, %d threads; fp32 matmul peak %.1f GFLOP/s%n", threads, peak);
+        System.out.println("cpu: " + cpu);
 
         long t0 = System.nanoTime();
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a));
@@ -146,11 +161,142 @@ public final class BenchCommand implements Command {
                     "{\"model\": \"%s\", \"engine\": \"%s\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"%s\", "
                             + "\"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
                             + "\"gflops\": %.1f, \"matmul_peak_gflops\": %.1f, \"fraction_of_peak\": %.3f, \"peak_rss_mb\": %d, "
-                            + "\"stages\": %s}%n",
-                    dir.toString().replace("\\", "\\\\").replace("\"", "\\\""), engine.name().toLowerCase(Locale.ROOT), batch, hw[0], hw[1], threads, dtype,
-                    median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, stageJson);
+                            + "\"cpu\": \"%s\", \"stages\": %s}%n",
+                    json(dir.toString()), engine.name().toLowerCase(Locale.ROOT), batch, hw[0], hw[1], threads, dtype.shortName(),
+                    median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, json(cpu), stageJson);
         }
         return 0;
+    }
+
+    /** One precision's timings on the bench input, and its primary output. */
+    private record Phase(double firstS, double medianS, double minS, float[] output, long peakRssMb) {}
+
+    /**
+     * {@code --dtype int8}: one model, int8 first (so its peak RSS is int8's alone), then f32 on the same
+     * weights and input (peak RSS reset in between where Linux allows it), then the comparison.
+     */
+    private int runInt8(Args a) throws Exception {
+        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+        int batch = a.getInt("batch", 1);
+        int warmup = a.getInt("warmup", 2);
+        int runs = a.getInt("runs", 5);
+        if (batch < 1 || runs < 1 || warmup < 0) {
+            throw new CliException("--batch and --runs must be at least 1, --warmup at least 0");
+        }
+        Path dir = HubArgs.resolveModel(a);
+        DptEngine.setNumThreads(threads);
+        CpuFeatures cpu = CpuFeatures.current();
+        System.out.println("cpu: " + cpu.summary());
+        if (cpu.int8Warning() == null) {
+            System.out.println("int8 dot products: yes");
+        }
+        long t0 = System.nanoTime();
+        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).engine(ExecutionEngine.ONNXRUNTIME));
+                NDManager m = DptEngine.newManager()) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            int[] hw = size(a, dir);
+            System.out.printf(Locale.ROOT, "model: %s%nengine: ONNX Runtime, %d threads%nload: %.3f s%n", model, threads, loadS);
+            m.getEngine().setRandomSeed(0);
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(batch, 3, hw[0], hw[1]));
+            double gop = model.onnxFlops(x.getShape().getShape()) / 1e9;
+
+            try {
+                model.setDtype(InferenceDtype.INT8);
+            } catch (UnsupportedOperationException e) {
+                throw new CliException(e.getMessage());
+            }
+            Phase int8 = phase(model, x, warmup, runs);
+            Int8Quantization.Report q = model.int8Report();
+            System.out.printf(Locale.ROOT, "int8: first run %.3f s (graph, quantization, session); median of %d: %.3f s; min %.3f s; peak RSS %d MB%n",
+                    int8.firstS(), runs, int8.medianS(), int8.minS(), int8.peakRssMb());
+            System.out.printf(Locale.ROOT, "  %s; load + quantization %.2f s%n", q, loadS + q.seconds());
+
+            model.setDtype(InferenceDtype.FLOAT32);
+            boolean reset = resetPeakRss();
+            Phase f32 = phase(model, x, warmup, runs);
+            System.out.printf(Locale.ROOT, "f32:  first run %.3f s; median of %d: %.3f s; min %.3f s; peak RSS %d MB%s%n", f32.firstS(), runs,
+                    f32.medianS(), f32.minS(), f32.peakRssMb(), reset ? " (peak reset after the int8 phase)" : " (process peak: includes the int8 phase)");
+
+            double speedup = f32.medianS() / int8.medianS();
+            double[] err = errors(int8.output(), f32.output());
+            System.out.printf(Locale.ROOT, "input: %dx3x%dx%d, %.1f GOP per forward%n", batch, hw[0], hw[1], gop);
+            System.out.printf(Locale.ROOT, "speed-up int8 vs f32: %.2fx (%.1f vs %.1f GOP/s)%n", speedup, gop / int8.medianS(), gop / f32.medianS());
+            System.out.printf(Locale.ROOT, "int8 error vs f32 on the bench input: relative L2 %.4f%%, max|diff|/(max-min) %.4f%%%n", 100 * err[0], 100 * err[1]);
+            System.out.printf(Locale.ROOT,
+                    "{\"model\": \"%s\", \"engine\": \"onnxruntime\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"int8\", "
+                            + "\"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
+                            + "\"f32_median_s\": %.4f, \"int8_median_s\": %.4f, \"speedup\": %.3f, \"relative_l2\": %.6f, "
+                            + "\"max_diff_over_range\": %.6f, \"quantize_s\": %.3f, \"peak_rss_mb\": %d, \"f32_peak_rss_mb\": %d, "
+                            + "\"int8_peak_rss_mb\": %d, \"cpu\": \"%s\"}%n",
+                    json(dir.toString()), batch, hw[0], hw[1], threads, int8.medianS(), int8.minS(), int8.firstS(), loadS, gop,
+                    f32.medianS(), int8.medianS(), speedup, err[0], err[1], q.seconds(), int8.peakRssMb(), f32.peakRssMb(),
+                    int8.peakRssMb(), json(cpu.summary()));
+        }
+        return 0;
+    }
+
+    private static Phase phase(PreTrainedModel<?, ?> model, NDArray x, int warmup, int runs) {
+        long t1 = System.nanoTime();
+        float[] output;
+        try (ModelOutput out = model.forward(x)) {
+            output = primary(out).toFloatArray();
+        }
+        double firstS = (System.nanoTime() - t1) / 1e9;
+        for (int i = 0; i < warmup; i++) {
+            model.forward(x).close();
+        }
+        double[] times = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long s = System.nanoTime();
+            model.forward(x).close();
+            times[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(times);
+        double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        return new Phase(firstS, median, times[0], output, peakRssMb());
+    }
+
+    /** predicted_depth or logits. */
+    private static NDArray primary(ModelOutput o) {
+        if (o instanceof DepthEstimatorOutput) {
+            return ((DepthEstimatorOutput) o).predictedDepth;
+        }
+        if (o instanceof SemanticSegmenterOutput) {
+            return ((SemanticSegmenterOutput) o).logits;
+        }
+        return o.toMap().values().iterator().next();
+    }
+
+    /** Relative L2 of (got - want) against want, and max |got - want| / (max(want) - min(want)). */
+    static double[] errors(float[] got, float[] want) {
+        double num = 0;
+        double den = 0;
+        double maxDiff = 0;
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < want.length; i++) {
+            double d = got[i] - want[i];
+            num += d * d;
+            den += (double) want[i] * want[i];
+            maxDiff = Math.max(maxDiff, Math.abs(d));
+            lo = Math.min(lo, want[i]);
+            hi = Math.max(hi, want[i]);
+        }
+        return new double[] {Math.sqrt(num / den), maxDiff / (hi - lo)};
+    }
+
+    /** Resets the process's peak RSS (VmHWM) to the current RSS (Linux: "5" to /proc/self/clear_refs). */
+    static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static String json(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     static final int PHOTO_W = 1280;

@@ -30,6 +30,7 @@ public final class DepthCommand implements Command {
             "                        python -c \"import numpy; d = numpy.load('NAME_depth.npy')\"",
             "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
             EngineArg.HELP,
+            DtypeArg.HELP,
             HubArgs.HELP);
 
     @Override
@@ -38,7 +39,7 @@ public final class DepthCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt depth --help");
         }
@@ -52,7 +53,7 @@ public final class DepthCommand implements Command {
         }
         OutputFiles files = new OutputFiles();
         int[] failed = {0};
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
             int n = images.size();
             p.predict(images, (i, r) -> {
                 try {

@@ -30,6 +30,7 @@ public final class SegmentCommand implements Command {
             "  NAME_labels.tsv    label id, label, pixel share for each class present (also printed)",
             "Images that cannot be read are reported and skipped; the exit code is 1 if any failed.",
             EngineArg.HELP,
+            DtypeArg.HELP,
             HubArgs.HELP);
 
     @Override
@@ -38,7 +39,7 @@ public final class SegmentCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(java.util.Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt segment --help");
         }
@@ -49,7 +50,7 @@ public final class SegmentCommand implements Command {
         OutputFiles files = new OutputFiles();
         int failed = 0;
         List<String> images = a.positionals();
-        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
             int numLabels = p.model().getConfig().numLabels();
             for (int i = 0; i < images.size(); i++) {
                 Path img = Path.of(images.get(i));
