@@ -2,6 +2,7 @@ package io.dpt4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,11 +13,13 @@ import io.dpt4j.converters.Checkpoints;
 import io.dpt4j.converters.TensorReader;
 import io.dpt4j.core.onnx.Int8Quantization;
 import io.dpt4j.core.outputs.ModelOutput;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -81,6 +84,57 @@ class Int8InferenceTest {
             }
             assertTrue(compared >= 1);
         }
+    }
+
+    @Test
+    void int8RunsOnOnnxRuntimeOnlyAndSaysSo() throws Exception {
+        Path dir = ReferenceCase.named("vit-depth").dir();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AutoModel.fromPretrained(dir,
+                LoadOptions.defaults().engine(ExecutionEngine.PYTORCH).dtype(InferenceDtype.INT8)));
+        assertTrue(e.getMessage().contains("int8 runs on ONNX Runtime only"), e.getMessage());
+        try (NDManager m = DptEngine.newManager(); PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir)) {
+            model.setDtype(InferenceDtype.INT8);
+            assertEquals(ExecutionEngine.ONNXRUNTIME, model.getEngine());
+            assertThrows(IllegalArgumentException.class, () -> model.setEngine(ExecutionEngine.PYTORCH));
+            model.setEngine(ExecutionEngine.AUTO);
+            assertEquals(ExecutionEngine.ONNXRUNTIME, model.getEngine());
+            NDArray x = pixels(m, dir);
+            UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
+                    () -> model.forward(x, ForwardOptions.defaults().outputHiddenStates(true)));
+            assertTrue(u.getMessage().contains("primary outputs only"), u.getMessage());
+            // back to f32: hidden states on PyTorch again, and the int8 session is gone
+            model.setDtype(InferenceDtype.FLOAT32);
+            model.setEngine(ExecutionEngine.PYTORCH);
+            try (ModelOutput out = model.forward(x, ForwardOptions.defaults().outputHiddenStates(true))) {
+                assertTrue(out.toMap().containsKey("hidden_states.0"));
+            }
+            assertNull(model.int8Report());
+        }
+        try (PreTrainedModel<?, ?> swin = AutoModel.fromPretrained(ReferenceCase.named("swinv2-depth").dir())) {
+            UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class, () -> swin.setDtype(InferenceDtype.INT8));
+            assertTrue(u.getMessage().contains("no int8"), u.getMessage());
+        }
+        assertEquals(InferenceDtype.INT8, InferenceDtype.parse("INT8"));
+        assertEquals(InferenceDtype.FLOAT32, InferenceDtype.parse("fp32"));
+        assertThrows(IllegalArgumentException.class, () -> InferenceDtype.parse("int4"));
+    }
+
+    @Test
+    void cpuFlagsDecideTheWarning(@TempDir Path tmp) throws Exception {
+        Path zen4 = tmp.resolve("zen4");
+        Files.writeString(zen4, "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2 avx512f avx512_vnni avx512_bf16\n\n"
+                + "processor\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2 avx512f avx512_vnni avx512_bf16\n");
+        CpuFeatures c = CpuFeatures.read(zen4, "amd64");
+        assertTrue(c.hasInt8DotProduct());
+        assertNull(c.int8Warning());
+        assertEquals("AMD EPYC (avx2 avx512f avx512_vnni avx512_bf16; no avx_vnni amx_int8 amx_bf16)", c.summary());
+        Path old = tmp.resolve("haswell");
+        Files.writeString(old, "model name\t: Intel Xeon E5\nflags\t\t: fpu avx avx2 fma\n");
+        CpuFeatures h = CpuFeatures.read(old, "amd64");
+        assertTrue(h.int8MaySaturate());
+        assertTrue(h.int8Warning().contains("may be slower"), h.int8Warning());
+        CpuFeatures none = CpuFeatures.read(tmp.resolve("missing"), "amd64");
+        assertTrue(none.int8Warning().contains("unknown"), none.int8Warning());
     }
 
     private static NDArray pixels(NDManager m, Path dir) throws Exception {

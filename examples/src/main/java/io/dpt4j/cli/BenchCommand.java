@@ -48,16 +48,17 @@ public final class BenchCommand implements Command {
             "  --size HxW     input size (default: the config's image_size)",
             "  --batch N      images per forward (default 1)",
             "  --threads N    libtorch intra-op threads (default: all cores)",
-            "  --dtype        f32 (default) or int8 (ONNX Runtime): int8 benches int8 and f32 in the same run and reports",
-            "                 both times, the speed-up, int8's error against f32 on the bench input (relative L2 and",
-            "                 max|diff| / (max - min)), the time to quantize, and each phase's peak RSS (int8 runs first)",
+            "  --dtype        f32 (default) or int8 (ONNX Runtime): int8 benches int8 and f32 in the same run, their timed",
+            "                 runs alternating, and reports both times, the speed-up, int8's error against f32 on the bench",
+            "                 input (relative L2 and max|diff| / (max - min)), the time to quantize, and int8's peak RSS",
+            "                 (taken before the f32 model loads)",
             "  --warmup K     untimed runs after the first (default 2)",
             "  --runs R       timed runs (default 5)",
             "  --engine E     pytorch, onnxruntime or auto (default: " + EngineArg.DEFAULT_NAME + ")",
             "Use ./dpt random-checkpoint to make a full-size model from a config.json.",
             "The last line of stdout is JSON: median_s, min_s, first_s, load_s, gflop, gflops, matmul_peak_gflops,",
             "fraction_of_peak, peak_rss_mb, cpu, stages; with --dtype int8 also f32_median_s, int8_median_s, speedup,",
-            "relative_l2, max_diff_over_range, quantize_s, f32_peak_rss_mb, int8_peak_rss_mb.",
+            "f32_min_s, speedup_min, relative_l2, max_diff_over_range, quantize_s, int8_peak_rss_mb.",
             HubArgs.HELP);
 
     @Override
@@ -168,12 +169,10 @@ public final class BenchCommand implements Command {
         return 0;
     }
 
-    /** One precision's timings on the bench input, and its primary output. */
-    private record Phase(double firstS, double medianS, double minS, float[] output, long peakRssMb) {}
-
     /**
-     * {@code --dtype int8}: one model, int8 first (so its peak RSS is int8's alone), then f32 on the same
-     * weights and input (peak RSS reset in between where Linux allows it), then the comparison.
+     * {@code --dtype int8}: an int8 model is loaded and run first (so the peak RSS after its warm-up is
+     * int8's alone), then an f32 model on the same weights; the timed runs alternate between the two
+     * (int8, f32, int8, ...) so that load from other processes hits both alike.
      */
     private int runInt8(Args a) throws Exception {
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
@@ -191,69 +190,87 @@ public final class BenchCommand implements Command {
             System.out.println("int8 dot products: yes");
         }
         long t0 = System.nanoTime();
-        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).engine(ExecutionEngine.ONNXRUNTIME));
-                NDManager m = DptEngine.newManager()) {
+        PreTrainedModel<?, ?> loaded;
+        try {
+            loaded = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).dtype(InferenceDtype.INT8));
+        } catch (UnsupportedOperationException e) {
+            throw new CliException(e.getMessage());
+        }
+        try (PreTrainedModel<?, ?> int8 = loaded; NDManager m = DptEngine.newManager()) {
             double loadS = (System.nanoTime() - t0) / 1e9;
             int[] hw = size(a, dir);
-            System.out.printf(Locale.ROOT, "model: %s%nengine: ONNX Runtime, %d threads%nload: %.3f s%n", model, threads, loadS);
+            System.out.printf(Locale.ROOT, "model: %s%nengine: ONNX Runtime, %d threads%nload: %.3f s%n", int8, threads, loadS);
             m.getEngine().setRandomSeed(0);
             NDArray x = m.randomUniform(-1f, 1f, new Shape(batch, 3, hw[0], hw[1]));
-            double gop = model.onnxFlops(x.getShape().getShape()) / 1e9;
+            double gop = int8.onnxFlops(x.getShape().getShape()) / 1e9;
 
-            try {
-                model.setDtype(InferenceDtype.INT8);
-            } catch (UnsupportedOperationException e) {
-                throw new CliException(e.getMessage());
+            long t1 = System.nanoTime();
+            float[] int8Out = primaryOutput(int8, x);
+            double int8First = (System.nanoTime() - t1) / 1e9;
+            for (int i = 0; i < warmup; i++) {
+                int8.forward(x).close();
             }
-            Phase int8 = phase(model, x, warmup, runs);
-            Int8Quantization.Report q = model.int8Report();
-            System.out.printf(Locale.ROOT, "int8: first run %.3f s (graph, quantization, session); median of %d: %.3f s; min %.3f s; peak RSS %d MB%n",
-                    int8.firstS(), runs, int8.medianS(), int8.minS(), int8.peakRssMb());
+            long int8Rss = peakRssMb();
+            Int8Quantization.Report q = int8.int8Report();
+            System.out.printf(Locale.ROOT, "int8: first run %.3f s (graph, quantization, session); peak RSS %d MB (load, quantization, runs)%n",
+                    int8First, int8Rss);
             System.out.printf(Locale.ROOT, "  %s; load + quantization %.2f s%n", q, loadS + q.seconds());
 
-            model.setDtype(InferenceDtype.FLOAT32);
-            boolean reset = resetPeakRss();
-            Phase f32 = phase(model, x, warmup, runs);
-            System.out.printf(Locale.ROOT, "f32:  first run %.3f s; median of %d: %.3f s; min %.3f s; peak RSS %d MB%s%n", f32.firstS(), runs,
-                    f32.medianS(), f32.minS(), f32.peakRssMb(), reset ? " (peak reset after the int8 phase)" : " (process peak: includes the int8 phase)");
-
-            double speedup = f32.medianS() / int8.medianS();
-            double[] err = errors(int8.output(), f32.output());
-            System.out.printf(Locale.ROOT, "input: %dx3x%dx%d, %.1f GOP per forward%n", batch, hw[0], hw[1], gop);
-            System.out.printf(Locale.ROOT, "speed-up int8 vs f32: %.2fx (%.1f vs %.1f GOP/s)%n", speedup, gop / int8.medianS(), gop / f32.medianS());
-            System.out.printf(Locale.ROOT, "int8 error vs f32 on the bench input: relative L2 %.4f%%, max|diff|/(max-min) %.4f%%%n", 100 * err[0], 100 * err[1]);
-            System.out.printf(Locale.ROOT,
-                    "{\"model\": \"%s\", \"engine\": \"onnxruntime\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"int8\", "
-                            + "\"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
-                            + "\"f32_median_s\": %.4f, \"int8_median_s\": %.4f, \"speedup\": %.3f, \"relative_l2\": %.6f, "
-                            + "\"max_diff_over_range\": %.6f, \"quantize_s\": %.3f, \"peak_rss_mb\": %d, \"f32_peak_rss_mb\": %d, "
-                            + "\"int8_peak_rss_mb\": %d, \"cpu\": \"%s\"}%n",
-                    json(dir.toString()), batch, hw[0], hw[1], threads, int8.medianS(), int8.minS(), int8.firstS(), loadS, gop,
-                    f32.medianS(), int8.medianS(), speedup, err[0], err[1], q.seconds(), int8.peakRssMb(), f32.peakRssMb(),
-                    int8.peakRssMb(), json(cpu.summary()));
+            try (PreTrainedModel<?, ?> f32 = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).engine(ExecutionEngine.ONNXRUNTIME))) {
+                long t2 = System.nanoTime();
+                float[] f32Out = primaryOutput(f32, x);
+                double f32First = (System.nanoTime() - t2) / 1e9;
+                for (int i = 0; i < warmup; i++) {
+                    f32.forward(x).close();
+                }
+                double[] ti = new double[runs];
+                double[] tf = new double[runs];
+                for (int i = 0; i < runs; i++) {
+                    ti[i] = timed(int8, x);
+                    tf[i] = timed(f32, x);
+                }
+                Arrays.sort(ti);
+                Arrays.sort(tf);
+                double mi = median(ti);
+                double mf = median(tf);
+                double speedup = mf / mi;
+                double[] err = errors(int8Out, f32Out);
+                System.out.printf(Locale.ROOT, "f32:  first run %.3f s (graph, session)%n", f32First);
+                System.out.printf(Locale.ROOT, "input: %dx3x%dx%d, %.1f GOP per forward; %d alternating runs each%n", batch, hw[0], hw[1], gop, runs);
+                System.out.printf(Locale.ROOT, "int8: median %.3f s, min %.3f s (%.1f GOP/s)%n", mi, ti[0], gop / mi);
+                System.out.printf(Locale.ROOT, "f32:  median %.3f s, min %.3f s (%.1f GOP/s)%n", mf, tf[0], gop / mf);
+                System.out.printf(Locale.ROOT, "speed-up int8 vs f32: %.2fx (medians), %.2fx (mins)%n", speedup, tf[0] / ti[0]);
+                System.out.printf(Locale.ROOT, "int8 error vs f32 on the bench input: relative L2 %.3f%%, max|diff|/(max-min) %.3f%%%n",
+                        100 * err[0], 100 * err[1]);
+                System.out.printf(Locale.ROOT, "peak RSS: %d MB after the int8 phase (for f32 alone run --dtype f32)%n", int8Rss);
+                System.out.printf(Locale.ROOT,
+                        "{\"model\": \"%s\", \"engine\": \"onnxruntime\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, "
+                                + "\"dtype\": \"int8\", \"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
+                                + "\"f32_median_s\": %.4f, \"f32_min_s\": %.4f, \"int8_median_s\": %.4f, \"speedup\": %.3f, \"speedup_min\": %.3f, "
+                                + "\"relative_l2\": %.6f, \"max_diff_over_range\": %.6f, \"quantize_s\": %.3f, \"int8_peak_rss_mb\": %d, "
+                                + "\"cpu\": \"%s\"}%n",
+                        json(dir.toString()), batch, hw[0], hw[1], threads, mi, ti[0], int8First, loadS, gop, mf, tf[0], mi, speedup,
+                        tf[0] / ti[0], err[0], err[1], q.seconds(), int8Rss, json(cpu.summary()));
+            }
         }
         return 0;
     }
 
-    private static Phase phase(PreTrainedModel<?, ?> model, NDArray x, int warmup, int runs) {
-        long t1 = System.nanoTime();
-        float[] output;
+    private static double timed(PreTrainedModel<?, ?> model, NDArray x) {
+        long s = System.nanoTime();
+        model.forward(x).close();
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static float[] primaryOutput(PreTrainedModel<?, ?> model, NDArray x) {
         try (ModelOutput out = model.forward(x)) {
-            output = primary(out).toFloatArray();
+            return primary(out).toFloatArray();
         }
-        double firstS = (System.nanoTime() - t1) / 1e9;
-        for (int i = 0; i < warmup; i++) {
-            model.forward(x).close();
-        }
-        double[] times = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long s = System.nanoTime();
-            model.forward(x).close();
-            times[i] = (System.nanoTime() - s) / 1e9;
-        }
-        Arrays.sort(times);
-        double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
-        return new Phase(firstS, median, times[0], output, peakRssMb());
     }
 
     /** predicted_depth or logits. */
@@ -283,16 +300,6 @@ public final class BenchCommand implements Command {
             hi = Math.max(hi, want[i]);
         }
         return new double[] {Math.sqrt(num / den), maxDiff / (hi - lo)};
-    }
-
-    /** Resets the process's peak RSS (VmHWM) to the current RSS (Linux: "5" to /proc/self/clear_refs). */
-    static boolean resetPeakRss() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     static String json(String s) {

@@ -242,10 +242,15 @@ public final class Int8Quantization {
         return maxAbs > 0 ? maxAbs / qmax : 1f;
     }
 
+    /** Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, half to even. */
+    private static final float ROUNDER = 12582912f;
+
     /** round(w / scale), half to even, clamped to [-qmax, qmax]. */
     static byte quantize(float w, float scale, int qmax) {
-        float r = (float) Math.rint(w / scale);
-        return (byte) Math.max(-qmax, Math.min(qmax, r));
+        // Clamped first (qmax is an integer, so clamping commutes with rounding), then rounded by the
+        // float adder's round-to-nearest-even: plain float arithmetic the JIT vectorizes.
+        float v = Math.max(-qmax, Math.min(qmax, w / scale));
+        return (byte) (int) ((v + ROUNDER) - ROUNDER);
     }
 
     /**
@@ -257,21 +262,27 @@ public final class Int8Quantization {
         float[] scales = new float[n];
         final int block = 16;
         float[] rows = new float[block * k];
+        byte[] rowsQ = new byte[block * k];
         for (int n0 = 0; n0 < n; n0 += block) {
             int nb = Math.min(block, n - n0);
             w.get(n0 * k, rows, 0, nb * k);
             for (int r = 0; r < nb; r++) {
                 float max = 0;
+                int off = r * k;
                 for (int c = 0; c < k; c++) {
-                    max = Math.max(max, Math.abs(rows[r * k + c]));
+                    max = Math.max(max, Math.abs(rows[off + c]));
                 }
-                scales[n0 + r] = scale(max, qmax);
+                float s = scale(max, qmax);
+                scales[n0 + r] = s;
+                for (int c = 0; c < k; c++) {
+                    rowsQ[off + c] = quantize(rows[off + c], s, qmax);
+                }
             }
             // Transposed write, a block of channels at a time: each K row gets nb adjacent bytes.
             for (int c = 0; c < k; c++) {
                 int at = c * n + n0;
                 for (int r = 0; r < nb; r++) {
-                    q[at + r] = quantize(rows[r * k + c], scales[n0 + r], qmax);
+                    q[at + r] = rowsQ[r * k + c];
                 }
             }
         }
