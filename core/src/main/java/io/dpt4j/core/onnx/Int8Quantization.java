@@ -85,12 +85,16 @@ public final class Int8Quantization {
                 jobs.add(j);
             }
         }
-        QuantizedWeight[] q = new QuantizedWeight[jobs.size()];
+        ByteBuffer[] values = new ByteBuffer[jobs.size()];
+        float[][] scales = new float[jobs.size()][];
         // Each weight independently; the big ones dominate, so a parallel stream balances well enough.
+        // The heap copy of each is dropped as soon as its buffer is made (peak memory: the int8 weights).
         IntStream.range(0, jobs.size()).parallel().forEach(i -> {
             Job j = jobs.get(i);
             FloatBuffer w = j.weight.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0).asFloatBuffer();
-            q[i] = j.weightIsNK ? quantizeNK(w, j.n, j.k, options.qmax()) : quantizeKN(w, j.k, j.n, options.qmax());
+            QuantizedWeight q = j.weightIsNK ? quantizeNK(w, j.n, j.k, options.qmax()) : quantizeKN(w, j.k, j.n, options.qmax());
+            values[i] = bytes(q.values(), j.weight.external());
+            scales[i] = q.scales();
         });
         List<List<Node>> replacement = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -103,9 +107,8 @@ public final class Int8Quantization {
         for (int i = 0; i < jobs.size(); i++) {
             Job j = jobs.get(i);
             String base = j.weight.name();
-            String wq = g.initializer(g.fresh(base + "_int8"), OnnxGraph.INT8, new long[] {j.k, j.n}, bytes(q[i].values(), j.weight.external()),
-                    j.weight.external());
-            String scale = g.constant(base + "_scale", q[i].scales(), j.n);
+            String wq = g.initializer(g.fresh(base + "_int8"), OnnxGraph.INT8, new long[] {j.k, j.n}, values[i], j.weight.external());
+            String scale = g.constant(base + "_scale", scales[i], j.n);
             String a = j.node.input(0);
             String y = j.node.outputs().get(0);
             List<Node> out = new ArrayList<>();
