@@ -4,9 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.dpt4j.core.AutoModel;
+import io.dpt4j.core.CpuFeatures;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.ForwardOptions;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.config.AutoConfig;
 import io.dpt4j.core.nn.FlopCounter;
@@ -17,6 +19,7 @@ import io.dpt4j.core.processing.DPTImageProcessor;
 import io.dpt4j.core.processing.FloatTensor;
 import io.dpt4j.core.processing.Uint8Image;
 import java.io.IOException;
+import io.dpt4j.core.onnx.Int8Quantization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,19 +49,23 @@ public final class BenchCommand implements Command {
     }
 
     static final String HELP = String.join("\n",
-            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32]",
+            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32|int8]",
             "                   [--warmup K] [--runs R]",
             "",
             "  --size HxW     input size (default: the config's image_size)",
             "  --batch N      images per forward (default 1)",
             "  --threads N    libtorch intra-op threads (default: all cores)",
-            "  --dtype        f32 (the only precision this engine runs; see README performance notes)",
+            "  --dtype        f32 (default) or int8 (ONNX Runtime): int8 benches int8 and f32 in the same run, their timed",
+            "                 runs alternating, and reports both times, the speed-up, int8's error against f32 on the bench",
+            "                 input (relative L2 and max|diff| / (max - min)), the time to quantize, and int8's peak RSS",
+            "                 (taken before the f32 model loads)",
             "  --warmup K     untimed runs after the first (default 2)",
             "  --runs R       timed runs (default 5)",
             "  --engine E     pytorch, onnxruntime or auto (default: " + EngineArg.DEFAULT_NAME + ")",
             "Use ./dpt random-checkpoint to make a full-size model from a config.json.",
             "The last line of stdout is JSON: median_s, min_s, first_s, load_s, gflop, gflops, matmul_peak_gflops,",
-            "fraction_of_peak, peak_rss_mb, stages.",
+            "fraction_of_peak, peak_rss_mb, cpu, stages; with --dtype int8 also f32_median_s, int8_median_s, speedup,",
+            "f32_min_s, speedup_min, relative_l2, max_diff_over_range, quantize_s, int8_peak_rss_mb.",
             HubArgs.HELP);
 
     @Override
@@ -69,11 +76,16 @@ public final class BenchCommand implements Command {
         }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs", "engine")),
                 HubArgs.withFlags());
-        String dtype = a.get("dtype", "f32");
-        if (!dtype.equals("f32")) {
-            throw new CliException("--dtype " + dtype + " is not available: DJL 0.36 cannot hold bf16 tensors (it aborts the JVM) and "
-                    + "libtorch has no fast f16 CPU matmul; only f32 runs");
+        String d = a.get("dtype", "f32");
+        if (d.equals("bf16") || d.equals("f16") || d.equals("bfloat16") || d.equals("float16")) {
+            throw new CliException("--dtype " + d + " is not available: DJL 0.36 cannot hold bf16 tensors (it aborts the JVM) and "
+                    + "libtorch has no fast f16 CPU matmul; f32 and int8 (ONNX Runtime) run");
         }
+        InferenceDtype dtype = DtypeArg.parse(a);
+        if (dtype == InferenceDtype.INT8) {
+            return runInt8(a);
+        }
+        String cpu = CpuFeatures.current().summary();
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
         int batch = a.getInt("batch", 1);
         int warmup = a.getInt("warmup", 2);
@@ -86,6 +98,7 @@ public final class BenchCommand implements Command {
 
         double peak = matmulPeakGflops();
         System.out.printf(Locale.ROOT, "engine: PyTorch (libtorch) via DJL, %d threads; fp32 matmul peak %.1f GFLOP/s%n", threads, peak);
+        System.out.println("cpu: " + cpu);
 
         long t0 = System.nanoTime();
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a));
@@ -156,11 +169,148 @@ public final class BenchCommand implements Command {
                     "{\"model\": \"%s\", \"engine\": \"%s\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, \"dtype\": \"%s\", "
                             + "\"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
                             + "\"gflops\": %.1f, \"matmul_peak_gflops\": %.1f, \"fraction_of_peak\": %.3f, \"peak_rss_mb\": %d, "
-                            + "\"stages\": %s}%n",
-                    dir.toString().replace("\\", "\\\\").replace("\"", "\\\""), engine.name().toLowerCase(Locale.ROOT), batch, hw[0], hw[1], threads, dtype,
-                    median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, stageJson);
+                            + "\"cpu\": \"%s\", \"stages\": %s}%n",
+                    json(dir.toString()), engine.name().toLowerCase(Locale.ROOT), batch, hw[0], hw[1], threads, dtype.shortName(),
+                    median, min, firstS, loadS, gflop, gflops, peak, gflops / peak, rss, json(cpu), stageJson);
         }
         return 0;
+    }
+
+    /**
+     * {@code --dtype int8}: an int8 model is loaded and run first (so the peak RSS after its warm-up is
+     * int8's alone), then an f32 model on the same weights; the timed runs alternate between the two
+     * (int8, f32, int8, ...) so that load from other processes hits both alike.
+     */
+    private int runInt8(Args a) throws Exception {
+        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+        int batch = a.getInt("batch", 1);
+        int warmup = a.getInt("warmup", 2);
+        int runs = a.getInt("runs", 5);
+        if (batch < 1 || runs < 1 || warmup < 0) {
+            throw new CliException("--batch and --runs must be at least 1, --warmup at least 0");
+        }
+        Path dir = HubArgs.resolveModel(a);
+        DptEngine.setNumThreads(threads);
+        CpuFeatures cpu = CpuFeatures.current();
+        System.out.println("cpu: " + cpu.summary());
+        if (cpu.int8Warning() == null) {
+            System.out.println("int8 dot products: yes");
+        }
+        long t0 = System.nanoTime();
+        PreTrainedModel<?, ?> loaded;
+        try {
+            loaded = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).dtype(InferenceDtype.INT8));
+        } catch (UnsupportedOperationException e) {
+            throw new CliException(e.getMessage());
+        }
+        try (PreTrainedModel<?, ?> int8 = loaded; NDManager m = DptEngine.newManager()) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            int[] hw = size(a, dir);
+            System.out.printf(Locale.ROOT, "model: %s%nengine: ONNX Runtime, %d threads%nload: %.3f s%n", int8, threads, loadS);
+            m.getEngine().setRandomSeed(0);
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(batch, 3, hw[0], hw[1]));
+            double gop = int8.onnxFlops(x.getShape().getShape()) / 1e9;
+
+            long t1 = System.nanoTime();
+            float[] int8Out = primaryOutput(int8, x);
+            double int8First = (System.nanoTime() - t1) / 1e9;
+            for (int i = 0; i < warmup; i++) {
+                int8.forward(x).close();
+            }
+            long int8Rss = peakRssMb();
+            Int8Quantization.Report q = int8.int8Report();
+            System.out.printf(Locale.ROOT, "int8: first run %.3f s (graph, quantization, session); peak RSS %d MB (load, quantization, runs)%n",
+                    int8First, int8Rss);
+            System.out.printf(Locale.ROOT, "  %s; load + quantization %.2f s%n", q, loadS + q.seconds());
+
+            try (PreTrainedModel<?, ?> f32 = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).engine(ExecutionEngine.ONNXRUNTIME))) {
+                long t2 = System.nanoTime();
+                float[] f32Out = primaryOutput(f32, x);
+                double f32First = (System.nanoTime() - t2) / 1e9;
+                for (int i = 0; i < warmup; i++) {
+                    f32.forward(x).close();
+                }
+                double[] ti = new double[runs];
+                double[] tf = new double[runs];
+                for (int i = 0; i < runs; i++) {
+                    ti[i] = timed(int8, x);
+                    tf[i] = timed(f32, x);
+                }
+                Arrays.sort(ti);
+                Arrays.sort(tf);
+                double mi = median(ti);
+                double mf = median(tf);
+                double speedup = mf / mi;
+                double[] err = errors(int8Out, f32Out);
+                System.out.printf(Locale.ROOT, "f32:  first run %.3f s (graph, session)%n", f32First);
+                System.out.printf(Locale.ROOT, "input: %dx3x%dx%d, %.1f GOP per forward; %d alternating runs each%n", batch, hw[0], hw[1], gop, runs);
+                System.out.printf(Locale.ROOT, "int8: median %.3f s, min %.3f s (%.1f GOP/s)%n", mi, ti[0], gop / mi);
+                System.out.printf(Locale.ROOT, "f32:  median %.3f s, min %.3f s (%.1f GOP/s)%n", mf, tf[0], gop / mf);
+                System.out.printf(Locale.ROOT, "speed-up int8 vs f32: %.2fx (medians), %.2fx (mins)%n", speedup, tf[0] / ti[0]);
+                System.out.printf(Locale.ROOT, "int8 error vs f32 on the bench input: relative L2 %.3f%%, max|diff|/(max-min) %.3f%%%n",
+                        100 * err[0], 100 * err[1]);
+                System.out.printf(Locale.ROOT, "peak RSS: %d MB after the int8 phase (for f32 alone run --dtype f32)%n", int8Rss);
+                System.out.printf(Locale.ROOT,
+                        "{\"model\": \"%s\", \"engine\": \"onnxruntime\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, "
+                                + "\"dtype\": \"int8\", \"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
+                                + "\"f32_median_s\": %.4f, \"f32_min_s\": %.4f, \"int8_median_s\": %.4f, \"speedup\": %.3f, \"speedup_min\": %.3f, "
+                                + "\"relative_l2\": %.6f, \"max_diff_over_range\": %.6f, \"quantize_s\": %.3f, \"int8_peak_rss_mb\": %d, "
+                                + "\"cpu\": \"%s\"}%n",
+                        json(dir.toString()), batch, hw[0], hw[1], threads, mi, ti[0], int8First, loadS, gop, mf, tf[0], mi, speedup,
+                        tf[0] / ti[0], err[0], err[1], q.seconds(), int8Rss, json(cpu.summary()));
+            }
+        }
+        return 0;
+    }
+
+    private static double timed(PreTrainedModel<?, ?> model, NDArray x) {
+        long s = System.nanoTime();
+        model.forward(x).close();
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static float[] primaryOutput(PreTrainedModel<?, ?> model, NDArray x) {
+        try (ModelOutput out = model.forward(x)) {
+            return primary(out).toFloatArray();
+        }
+    }
+
+    /** predicted_depth or logits. */
+    private static NDArray primary(ModelOutput o) {
+        if (o instanceof DepthEstimatorOutput) {
+            return ((DepthEstimatorOutput) o).predictedDepth;
+        }
+        if (o instanceof SemanticSegmenterOutput) {
+            return ((SemanticSegmenterOutput) o).logits;
+        }
+        return o.toMap().values().iterator().next();
+    }
+
+    /** Relative L2 of (got - want) against want, and max |got - want| / (max(want) - min(want)). */
+    static double[] errors(float[] got, float[] want) {
+        double num = 0;
+        double den = 0;
+        double maxDiff = 0;
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < want.length; i++) {
+            double d = got[i] - want[i];
+            num += d * d;
+            den += (double) want[i] * want[i];
+            maxDiff = Math.max(maxDiff, Math.abs(d));
+            lo = Math.min(lo, want[i]);
+            hi = Math.max(hi, want[i]);
+        }
+        return new double[] {Math.sqrt(num / den), maxDiff / (hi - lo)};
+    }
+
+    static String json(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     static final int PHOTO_W = 1280;

@@ -10,6 +10,7 @@ import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.djl.DjlModelFormat;
+import io.dpt4j.core.InferenceDtype;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public final class ConvertCommand implements Command {
     @Override
     public int run(List<String> argv) throws Exception {
         if (argv.contains("--help") || argv.contains("-h")) {
-            out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16] [--max-shard-size SIZE]\n"
+            out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16|int8] [--max-shard-size SIZE]\n"
                     + "                     [--format hf|djl|onnx] [--size HxW] [--force]\n\n"
                     + "                     [--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only]\n\n"
                     + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
@@ -58,6 +59,8 @@ public final class ConvertCommand implements Command {
                     + "     complete or not at all; an existing output is replaced only with --force.\n"
                     + "--format onnx [--size HxW] writes model.onnx (opset 17, f32) with symbolic batch, height and width\n"
                     + "     (one file for every input size; DPT-Hybrid keeps its configured image_size); --size fixes [1, 3, H, W]\n"
+                    + "     --dtype int8 with it: matmul weights quantized to int8 per output channel, activations at run\n"
+                    + "     time (ONNX Runtime's com.microsoft.DynamicQuantizeMatMul); ~1% relative error vs f32\n"
                     + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
                     + "     Serving / Criteria users; its parameters are f32.");
             return 0;
@@ -67,7 +70,12 @@ public final class ConvertCommand implements Command {
         String model = a.require("model");
         Path output = Path.of(a.require("output"));
         DType dtype = null;
-        if (a.has("dtype")) {
+        String format = a.get("format", "hf");
+        boolean int8 = "int8".equalsIgnoreCase(a.get("dtype", ""));
+        if (int8 && !format.equals("onnx")) {
+            throw new CliException("--dtype int8 is for --format onnx (a quantized model.onnx); checkpoints hold f32, f16 or bf16");
+        }
+        if (a.has("dtype") && !int8) {
             try {
                 dtype = DType.fromTorchName(a.get("dtype"));
             } catch (IllegalArgumentException e) {
@@ -83,7 +91,6 @@ public final class ConvertCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new CliException("--max-shard-size: " + e.getMessage());
         }
-        String format = a.get("format", "hf");
         if (!format.equals("hf") && !format.equals("djl") && !format.equals("onnx")) {
             throw new CliException("--format: expected hf, djl or onnx, got '" + format + "'");
         }
@@ -98,7 +105,7 @@ public final class ConvertCommand implements Command {
                 Path tmp = Files.createTempDirectory("dpt-convert-hf");
                 try {
                     print(CheckpointConverter.convert(source, tmp.resolve("hf"), opts));
-                    writeOnnx(tmp.resolve("hf"), output, a.get("size"));
+                    writeOnnx(tmp.resolve("hf"), output, a.get("size"), int8 ? InferenceDtype.INT8 : InferenceDtype.FLOAT32);
                 } finally {
                     OutputFiles.deleteTree(tmp);
                 }
@@ -127,16 +134,18 @@ public final class ConvertCommand implements Command {
     }
 
     /**
-     * {@code model.onnx} (opset 17, f32 weights inline) with symbolic batch, height and width (one file
+     * {@code model.onnx} (opset 17, weights inline) with symbolic batch, height and width (one file
      * for every input size) or, with {@code --size}, fixed to [1, 3, H, W]; plus the configs, written
-     * atomically into {@code output}.
+     * atomically into {@code output}. int8: the matmuls are ONNX Runtime's
+     * {@code com.microsoft.DynamicQuantizeMatMul} with int8 weights (full range, for VNNI/AMX/ARM CPUs).
      */
-    private void writeOnnx(Path hf, Path output, String size) throws IOException {
+    private void writeOnnx(Path hf, Path output, String size, InferenceDtype dtype) throws IOException {
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(hf)) {
             if (!model.supportsOnnx()) {
                 throw new CliException(model.getClass().getSimpleName() + " with this config has no ONNX graph yet "
                         + "(its backbone runs on PyTorch only)");
             }
+            model.setDtype(dtype);
             int[] hw = size == null ? null : BenchCommand.size(size, hf);
             OutputFiles.directoryAtomically(output, dir -> {
                 Files.createDirectories(dir);
@@ -144,7 +153,8 @@ public final class ConvertCommand implements Command {
                 OutputFiles.copyConfigs(hf, dir);
             });
             String input = hw == null ? Arrays.toString(model.onnxInputDims()) : "[1, 3, " + hw[0] + ", " + hw[1] + "]";
-            out.printf("wrote %s/model.onnx (opset 17, input pixel_values %s, f32)%n", output, input);
+            out.printf("wrote %s/model.onnx (opset 17, input pixel_values %s, %s)%n", output, input,
+                    dtype == InferenceDtype.INT8 ? "int8 weights: com.microsoft.DynamicQuantizeMatMul, needs ONNX Runtime" : "f32");
         }
     }
 

@@ -33,6 +33,7 @@ public final class DepthCommand implements Command {
             "Images that cannot be read are reported and skipped (none of their files is written); the exit",
             "code is 2 if a bad image was skipped, 1 if anything else failed.",
             EngineArg.HELP,
+            DtypeArg.HELP,
             HubArgs.HELP);
 
     @Override
@@ -41,7 +42,7 @@ public final class DepthCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt depth --help");
         }
@@ -55,7 +56,7 @@ public final class DepthCommand implements Command {
         }
         OutputFiles files = new OutputFiles();
         ExitStatus status = new ExitStatus();
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
             Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int n = images.size();
             p.predict(images, (i, r) -> {

@@ -13,6 +13,7 @@ import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.ForwardOptions;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.outputs.ModelOutput;
 import java.nio.ByteBuffer;
@@ -54,6 +55,9 @@ public final class ForwardCommand implements Command {
             "                       and debug.* are extra outputs of the same graph)",
             "  --threads N          intra-op threads (default: all cores)",
             "  --allow-missing-keys load even if the checkpoint lacks weights",
+            DtypeArg.HELP,
+            "                       int8 writes the primary outputs only (predicted_depth / logits / auxiliary_logits):",
+            "                       the int8 graph has no hidden states or attentions",
             HubArgs.HELP);
 
     @Override
@@ -62,7 +66,7 @@ public final class ForwardCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "inputs", "output", "threads", "engine")),
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "inputs", "output", "threads", "engine", "dtype")),
                 HubArgs.withFlags("no-hidden-states", "no-attentions", "debug", "allow-missing-keys"));
         if (!a.positionals().isEmpty()) {
             throw new CliException("unexpected argument '" + a.positionals().get(0) + "'; run ./dpt forward --help");
@@ -73,11 +77,22 @@ public final class ForwardCommand implements Command {
         Path modelDir = HubArgs.resolveModel(a);
         DptEngine.setNumThreads(a.getInt("threads", 0));
         ExecutionEngine engine = EngineArg.parse(a);
+        InferenceDtype dtype = DtypeArg.parse(a);
+        boolean int8 = dtype == InferenceDtype.INT8;
+        if (int8 && a.has("debug")) {
+            throw new CliException("--debug needs --dtype f32: the int8 graph has no intermediates");
+        }
         ForwardOptions fo = ForwardOptions.defaults()
-                .outputHiddenStates(!a.has("no-hidden-states"))
-                .outputAttentions(!a.has("no-attentions"))
+                .outputHiddenStates(!int8 && !a.has("no-hidden-states"))
+                .outputAttentions(!int8 && !a.has("no-attentions"))
                 .captureIntermediates(a.has("debug"));
-        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(modelDir, HubArgs.loadOptions(a));
+        PreTrainedModel<?, ?> loaded;
+        try {
+            loaded = AutoModel.fromPretrained(modelDir, HubArgs.loadOptions(a).dtype(dtype));
+        } catch (UnsupportedOperationException e) {
+            throw new CliException(e.getMessage());
+        }
+        try (PreTrainedModel<?, ?> model = loaded;
                 NDManager m = DptEngine.newManager()) {
             try {
                 model.setEngine(engine);
@@ -115,7 +130,7 @@ public final class ForwardCommand implements Command {
             SafetensorsWriter.write(output, tensors, Map.of("format", "pt"));
             System.err.println("dpt forward: " + model.getClass().getSimpleName() + " on " + new Shape(pixels.getShape().getShape())
                     + " (" + model.getEngine().name().toLowerCase(Locale.ROOT) + ")"
-                    + " -> " + tensors.size() + " tensors written to " + output);
+                    + " -> " + tensors.size() + " tensors written to " + output + (int8 ? " (int8: primary outputs only)" : ""));
         }
         return 0;
     }

@@ -33,6 +33,7 @@ public final class SegmentCommand implements Command {
             "Images that cannot be read are reported and skipped (none of their files is written); the exit",
             "code is 2 if a bad image was skipped, 1 if anything else failed.",
             EngineArg.HELP,
+            DtypeArg.HELP,
             HubArgs.HELP);
 
     @Override
@@ -41,7 +42,7 @@ public final class SegmentCommand implements Command {
             System.out.println(HELP);
             return 0;
         }
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine")), HubArgs.withFlags());
+        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt segment --help");
         }
@@ -52,7 +53,7 @@ public final class SegmentCommand implements Command {
         OutputFiles files = new OutputFiles();
         DepthCommand.ExitStatus status = new DepthCommand.ExitStatus();
         List<String> images = a.positionals();
-        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)))) {
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
             Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int numLabels = p.model().getConfig().numLabels();
             for (int i = 0; i < images.size(); i++) {

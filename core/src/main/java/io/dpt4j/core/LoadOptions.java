@@ -18,6 +18,7 @@ public final class LoadOptions {
     boolean localFilesOnly;
     boolean forceDownload;
     ExecutionEngine engine;
+    InferenceDtype dtype;
 
     public static LoadOptions defaults() {
         return new LoadOptions();
@@ -48,11 +49,7 @@ public final class LoadOptions {
                 case CoreConstants.ARG_ENGINE:
                     return engine(ExecutionEngine.parse(v));
                 case CoreConstants.ARG_DTYPE:
-                    // The weights run in float32; a new precision adds its name here (and a field).
-                    if (!List.of("float32", "f32", "fp32").contains(v.toLowerCase(Locale.ROOT))) {
-                        throw new IllegalArgumentException("expected float32 (the only precision this build runs)");
-                    }
-                    return this;
+                    return dtype(InferenceDtype.parse(v));
                 case CoreConstants.ARG_ALLOW_MISSING_KEYS:
                     return allowMissingKeys(parseBoolean(v));
                 default:
@@ -68,6 +65,9 @@ public final class LoadOptions {
         Map<String, String> m = new LinkedHashMap<>();
         if (engine != null) {
             m.put(CoreConstants.ARG_ENGINE, engine.name().toLowerCase(Locale.ROOT));
+        }
+        if (dtype != null) {
+            m.put(CoreConstants.ARG_DTYPE, dtype.shortName());
         }
         if (allowMissingKeys) {
             m.put(CoreConstants.ARG_ALLOW_MISSING_KEYS, "true");
@@ -121,6 +121,19 @@ public final class LoadOptions {
 
     public ExecutionEngine engine() {
         return engine;
+    }
+
+    /**
+     * The precision of the loaded model's forward passes (default float32). {@link InferenceDtype#INT8}
+     * runs on ONNX Runtime: it selects that engine (an explicit PyTorch engine is refused).
+     */
+    public LoadOptions dtype(InferenceDtype dtype) {
+        this.dtype = dtype;
+        return this;
+    }
+
+    public InferenceDtype dtype() {
+        return dtype;
     }
 
     public boolean allowMissingKeys() {

@@ -8,11 +8,13 @@ import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.nn.OnnxOps;
 import io.dpt4j.core.nn.Tensor;
-import java.nio.ByteBuffer;
+import io.dpt4j.core.onnx.Int8Quantization;
+import io.dpt4j.core.onnx.OnnxGraph;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,9 +46,27 @@ final class OnnxRuntimeRunner implements AutoCloseable {
     private final List<OnnxTensor> externals = new ArrayList<>();
     private final Set<List<Long>> checkedShapes = Collections.synchronizedSet(new LinkedHashSet<>());
     private String cacheStatus = "no session yet";
+    private final InferenceDtype dtype;
+    private volatile Int8Quantization.Report lastQuantization;
 
-    OnnxRuntimeRunner(PreTrainedModel<?, ?> model) {
+    OnnxRuntimeRunner(PreTrainedModel<?, ?> model, InferenceDtype dtype) {
         this.model = model;
+        this.dtype = dtype;
+    }
+
+    /** What int8 quantization did for the latest session, or null (float32, or no session yet). */
+    Int8Quantization.Report lastQuantization() {
+        return lastQuantization;
+    }
+
+    /**
+     * The quantization pass's options: full int8 range where the CPU's int8 dot products do not
+     * saturate (VNNI, AMX, ARM), 7-bit weights ("reduce range") on x86 without them, or always full
+     * range for a file meant for other machines.
+     */
+    static Int8Quantization.Options int8Options(boolean forThisCpu) {
+        Int8Quantization.Options o = Int8Quantization.Options.defaults();
+        return forThisCpu && CpuFeatures.current().int8MaySaturate() ? o.withQmax(63) : o;
     }
 
     static OrtEnvironment env() {
@@ -80,9 +100,16 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         return build(model, inputShape, ForwardContext.plain(), false).flops();
     }
 
-    /** A self-contained ONNX model (weights inline); {@code inputShape} null keeps the sizes symbolic. */
-    static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape) {
-        return build(model, inputShape, ForwardContext.plain(), true).graph().toModelBytes(model.getClass().getSimpleName());
+    /**
+     * A self-contained ONNX model (weights inline) in {@code dtype}; {@code inputShape} null keeps the
+     * sizes symbolic.
+     */
+    static byte[] export(PreTrainedModel<?, ?> model, long[] inputShape, InferenceDtype dtype) {
+        OnnxGraph g = build(model, inputShape, ForwardContext.plain(), true).graph();
+        if (dtype == InferenceDtype.INT8) {
+            Int8Quantization.apply(g, int8Options(false));
+        }
+        return g.toModelBytes(model.getClass().getSimpleName());
     }
 
     private synchronized OrtSession session(ForwardContext ctx) throws OrtException {
@@ -90,6 +117,9 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         OrtSession s = sessions.get(key);
         if (s == null) {
             OnnxOps x = build(model, null, new ForwardContext(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing()), false);
+            if (dtype == InferenceDtype.INT8) {
+                lastQuantization = Int8Quantization.apply(x.graph(), int8Options(true));
+            }
             byte[] bytes = x.graph().toModelBytes(model.getClass().getSimpleName());
             boolean plain = !ctx.outputHiddenStates && !ctx.outputAttentions && !ctx.capturing();
             Path cached = plain ? OptimizedModelCache.location(model, bytes) : null;
@@ -109,10 +139,16 @@ final class OnnxRuntimeRunner implements AutoCloseable {
             if (s == null) {
                 OrtSession.SessionOptions o = options();
                 Map<String, OnnxTensorLike> ext = new LinkedHashMap<>();
-                for (Map.Entry<String, ByteBuffer> e : x.graph().externals().entrySet()) {
-                    OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.graph().externalShapes().get(e.getKey()));
+                for (OnnxGraph.Initializer i : x.graph().initializers().values()) {
+                    if (!i.external()) {
+                        continue;
+                    }
+                    // Direct buffers are used in place: float32 views of the loaded weights, int8 quantized ones.
+                    OnnxTensor t = i.elemType() == OnnxGraph.INT8
+                            ? OnnxTensor.createTensor(env(), i.data(), i.dims())
+                            : OnnxTensor.createTensor(env(), i.data().asFloatBuffer(), i.dims());
                     externals.add(t);
-                    ext.put(e.getKey(), t);
+                    ext.put(i.name(), t);
                 }
                 o.addExternalInitializers(ext);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -141,6 +177,9 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         o.setIntraOpNumThreads(DptEngine.numThreads());
         o.setInterOpNumThreads(1);
+        // ORT warns at every save of the optimized model that it is specific to this machine; the cache key
+        // already holds the CPU model and ORT version, so the warning says nothing the user can act on.
+        o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         // The arena keeps its high-water mark for the session's life: without it dpt-large peaks at
         // 3.4 GB instead of 4.4 GB, at the same speed (what remains is mostly the prepacked weights).
         o.setCPUArenaAllocator(false);

@@ -10,6 +10,7 @@ import io.dpt4j.core.loading.LoadReport;
 import io.dpt4j.core.loading.StateDictLoader;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.nn.EagerOps;
+import io.dpt4j.core.onnx.Int8Quantization;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.outputs.ModelOutput;
@@ -36,6 +37,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     private LoadReport loadReport;
     private volatile boolean closed;
     private volatile ExecutionEngine engine = ExecutionEngine.PYTORCH;
+    private volatile InferenceDtype dtype = InferenceDtype.FLOAT32;
     private OnnxRuntimeRunner ort;
 
     protected PreTrainedModel(C config, HfBlock block) {
@@ -103,7 +105,45 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph "
                     + "(its backbone is not written for both engines yet); use the pytorch engine");
         }
+        if (engine == ExecutionEngine.PYTORCH && dtype == InferenceDtype.INT8) {
+            throw new IllegalArgumentException("dtype int8 runs on ONNX Runtime only; use the onnxruntime (or auto) engine, or dtype f32 on pytorch");
+        }
         this.engine = engine;
+    }
+
+    /**
+     * Selects the precision of later forward passes. {@link InferenceDtype#INT8} quantizes the weights
+     * of every matmul with a constant weight (symmetric, per output channel) when ONNX Runtime builds a
+     * session, and switches this model to the ONNX Runtime engine. int8 passes return the primary
+     * outputs only; a forward that asks for hidden states, attentions or intermediates is refused
+     * (set float32 for those).
+     *
+     * @throws UnsupportedOperationException for int8 when this model's family has no ONNX graph
+     */
+    public synchronized void setDtype(InferenceDtype dtype) {
+        ensureOpen();
+        if (dtype == InferenceDtype.INT8) {
+            if (!supportsOnnx()) {
+                throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph, "
+                        + "so no int8; use dtype f32");
+            }
+            engine = ExecutionEngine.ONNXRUNTIME;
+        }
+        if (dtype != this.dtype && ort != null) {
+            // Sessions hold the other precision's graph.
+            ort.close();
+            ort = null;
+        }
+        this.dtype = dtype;
+    }
+
+    public InferenceDtype getDtype() {
+        return dtype;
+    }
+
+    /** What int8 quantization did for the latest ONNX Runtime session, or null (float32, or no session yet). */
+    public synchronized Int8Quantization.Report int8Report() {
+        return ort == null ? null : ort.lastQuantization();
     }
 
     public ExecutionEngine getEngine() {
@@ -151,14 +191,15 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
 
     /**
      * The ONNX model (opset 17, weights inline): symbolic batch, height and width, or fixed to
-     * {@code inputShape} [batch, channels, height, width] when given.
+     * {@code inputShape} [batch, channels, height, width] when given; in this model's dtype: int8 models use
+     * ONNX Runtime's {@code com.microsoft.DynamicQuantizeMatMul} (full int8 weight range, for VNNI/AMX/ARM CPUs).
      */
     public byte[] toOnnx(long... inputShape) {
         ensureOpen();
         if (!supportsOnnx()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX graph");
         }
-        return OnnxRuntimeRunner.export(this, inputShape.length == 0 ? null : inputShape);
+        return OnnxRuntimeRunner.export(this, inputShape.length == 0 ? null : inputShape, dtype);
     }
 
     /** FLOPs of one forward at this input shape, counted on the ONNX graph (no pass is run). */
@@ -174,11 +215,16 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     public O forward(NDArray pixelValues, ForwardOptions options) {
         ensureOpen();
         NDManager caller = pixelValues.getManager();
+        boolean primaryOnly = !options.outputHiddenStates && !options.outputAttentions && !options.captureIntermediates;
+        if (dtype == InferenceDtype.INT8 && !primaryOnly) {
+            throw new UnsupportedOperationException("an int8 " + getClass().getSimpleName() + " returns the primary outputs only "
+                    + "(no hidden states, attentions or intermediates); use dtype f32 for those");
+        }
         if (engine == ExecutionEngine.ONNXRUNTIME) {
             OnnxRuntimeRunner r;
             synchronized (this) {
                 if (ort == null) {
-                    ort = new OnnxRuntimeRunner(this);
+                    ort = new OnnxRuntimeRunner(this, dtype);
                 }
                 r = ort;
             }
@@ -281,9 +327,16 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
 
     static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {
         try {
+            if (options != null && options.engine() == ExecutionEngine.PYTORCH && options.dtype() == InferenceDtype.INT8) {
+                throw new IllegalArgumentException("dtype int8 runs on ONNX Runtime only; use the onnxruntime (or auto) engine, "
+                        + "or dtype f32 on pytorch");
+            }
             model.loadWeights(dir, options);
             if (options != null && options.engine() != null) {
                 model.setEngine(options.engine());
+            }
+            if (options != null && options.dtype() != null) {
+                model.setDtype(options.dtype());
             }
             return model;
         } catch (IOException e) {

@@ -87,14 +87,4 @@ class OnnxRuntimeParityTest {
             assertTrue(e.getMessage().contains("[batch, channels, height, width]"), e.getMessage());
         }
     }
-
-    @Test
-    void familiesWithoutAGraphSayWhich() throws Exception {
-        // BEiT is the last family still written on NDArrays only (Swinv2 has its graph)
-        try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named("beit-depth").dir())) {
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                    () -> model.setEngine(ExecutionEngine.ONNXRUNTIME));
-            assertTrue(e.getMessage().contains("use the pytorch engine"), e.getMessage());
-        }
-    }
 }

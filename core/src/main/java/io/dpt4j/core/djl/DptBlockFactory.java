@@ -39,6 +39,9 @@ public final class DptBlockFactory implements BlockFactory {
         if (DjlModelFormat.isDjlFormat(modelPath)) {
             m = AutoModel.fromConfig(modelPath.resolve(CoreConstants.CONFIG_FILE));
             m.setEngine(options.engine() != null ? options.engine() : Pipelines.defaultEngine(processor));
+            if (options.dtype() != null) {
+                m.setDtype(options.dtype());
+            }
         } else {
             m = Pipelines.model(modelPath, options, processor);
         }

@@ -3,6 +3,7 @@ package io.dpt4j.core.djl;
 import ai.djl.repository.zoo.Criteria;
 import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DptEngine;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.ModelFiles;
 import java.io.IOException;
@@ -22,6 +23,8 @@ import java.nio.file.Path;
  * It points DJL's PyTorch engine at the directory; {@link DptBlockFactory} builds the block and loads the
  * model (with the options as DJL arguments: {@link LoadOptions#toArguments}), {@link DptTranslatorFactory}
  * builds the translator. Further {@code optArgument}s on the returned builder (e.g. {@code engine}) reach both.
+ * {@code options.dtype(InferenceDtype.INT8)} (the {@code dtype} argument) makes the predictors run int8 on
+ * ONNX Runtime.
  */
 public final class DptCriteria {
     private DptCriteria() {}

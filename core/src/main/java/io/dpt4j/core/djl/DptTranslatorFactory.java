@@ -10,9 +10,11 @@ import ai.djl.util.Pair;
 import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DPTForSemanticSegmentation;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.config.DPTConfig;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
+import io.dpt4j.core.pipelines.Pipelines;
 import io.dpt4j.core.processing.DPTImageProcessor;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -27,7 +29,9 @@ import java.util.Set;
  * {@link DptBlockFactory}). Arguments are parsed by {@link LoadOptions#fromArguments}, so a bad
  * {@code engine} or {@code dtype} fails here, naming the argument. Supported types:
  * {@code (Image, DepthEstimationResult)} and {@code (Image, CategoryMask)}. Use {@link DptCriteria} to
- * build the Criteria.
+ * build the Criteria. The Criteria argument {@code dtype} ({@code f32} or {@code int8}, set by
+ * {@code DptCriteria.builder(..., LoadOptions.defaults().dtype(InferenceDtype.INT8))}) selects the
+ * precision; int8 runs on ONNX Runtime.
  */
 public final class DptTranslatorFactory implements TranslatorFactory {
     private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(

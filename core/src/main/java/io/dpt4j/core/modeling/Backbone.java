@@ -1,9 +1,6 @@
 package io.dpt4j.core.modeling;
 
-import ai.djl.ndarray.NDArray;
-import io.dpt4j.core.nn.EagerOps;
 import io.dpt4j.core.nn.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,33 +18,5 @@ public interface Backbone {
     /** Whether this backbone can be written as an ONNX graph (with this config). */
     default boolean supportsGraph() {
         return true;
-    }
-
-    /** A backbone still written on NDArrays: it runs on libtorch only and has no graph. */
-    interface EagerOnly extends Backbone {
-        List<NDArray> featureMaps(NDArray pixelValues, ForwardContext ctx, List<NDArray> hiddenStates, List<NDArray> attentions);
-
-        @Override
-        default List<Tensor> featureMaps(Tensor pixelValues, ForwardContext ctx, List<Tensor> hiddenStates, List<Tensor> attentions) {
-            if (!pixelValues.ops().eager()) {
-                throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ONNX graph yet");
-            }
-            EagerOps ops = (EagerOps) pixelValues.ops();
-            List<NDArray> hs = new ArrayList<>();
-            List<NDArray> at = attentions == null ? null : new ArrayList<>();
-            List<NDArray> maps = featureMaps(pixelValues.nd(), ctx, hs, at);
-            hs.forEach(a -> hiddenStates.add(ops.wrap(a)));
-            if (at != null) {
-                at.forEach(a -> attentions.add(ops.wrap(a)));
-            }
-            List<Tensor> out = new ArrayList<>();
-            maps.forEach(a -> out.add(ops.wrap(a)));
-            return out;
-        }
-
-        @Override
-        default boolean supportsGraph() {
-            return false;
-        }
     }
 }

@@ -3,6 +3,8 @@ package io.dpt4j.core.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,18 +13,67 @@ import java.util.Map;
  * Builds an ONNX model (opset 17) node by node and serialises it as a ModelProto. Large weights can be
  * left out of the file as named external inputs ({@link #external}) and handed to ONNX Runtime as
  * pre-allocated initializers, so they are not copied into the model bytes.
+ *
+ * <p>Nodes and initializers stay structured (op type, inputs, outputs, attributes; initializer data as
+ * buffers) until {@link #toModelBytes}, so rewrite passes such as {@link Int8Quantization} can work
+ * on the finished graph whichever code built it.
  */
 public final class OnnxGraph {
     public static final int OPSET = 17;
-    static final int FLOAT = 1;
-    static final int INT64 = 7;
+    /** The domain of ONNX Runtime's contrib operators (opset 1), e.g. DynamicQuantizeMatMul. */
+    public static final String MICROSOFT_DOMAIN = "com.microsoft";
+    public static final int FLOAT = 1;
+    public static final int INT8 = 3;
+    public static final int INT64 = 7;
 
-    private final List<Protobuf> nodes = new ArrayList<>();
-    private final List<Protobuf> initializers = new ArrayList<>();
+    /**
+     * One node. {@code domain} "" is the ONNX domain; an empty input name is an absent optional input.
+     * Attribute values are Long, Float, long[], float[] or String.
+     */
+    public record Node(String opType, String domain, List<String> inputs, List<String> outputs, String name, Map<String, Object> attributes) {
+        public Node {
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+            attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+        }
+
+        /** The input at {@code i}, or "" when the node has fewer inputs. */
+        public String input(int i) {
+            return i < inputs.size() ? inputs.get(i) : "";
+        }
+
+        /** An integer attribute, or {@code fallback} when absent. */
+        public long longAttribute(String key, long fallback) {
+            Object v = attributes.get(key);
+            return v == null ? fallback : ((Number) v).longValue();
+        }
+
+        /** A float attribute, or {@code fallback} when absent. */
+        public float floatAttribute(String key, float fallback) {
+            Object v = attributes.get(key);
+            return v == null ? fallback : ((Number) v).floatValue();
+        }
+    }
+
+    /**
+     * An initializer: little-endian data (position 0 to limit) of {@code elemType}, either written into
+     * the model bytes or, when {@code external}, handed to ONNX Runtime as an in-memory tensor.
+     */
+    public record Initializer(String name, int elemType, long[] dims, ByteBuffer data, boolean external) {
+        /** Number of elements. */
+        public long size() {
+            long n = 1;
+            for (long d : dims) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, Initializer> initializers = new LinkedHashMap<>();
     private final List<Protobuf> inputs = new ArrayList<>();
     private final List<Protobuf> outputs = new ArrayList<>();
-    private final Map<String, ByteBuffer> externals = new LinkedHashMap<>();
-    private final Map<String, long[]> externalShapes = new LinkedHashMap<>();
     private int counter;
 
     /** A fresh value name. */
@@ -61,15 +112,12 @@ public final class OnnxGraph {
         String name = fresh(hint);
         ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(data);
-        initializers.add(tensor(name, FLOAT, dims, b.array()));
-        return name;
+        return initializer(name, FLOAT, dims, b, false);
     }
 
     /** A float constant from little-endian float32 bytes. */
     public String constantRaw(String hint, byte[] raw, long... dims) {
-        String name = fresh(hint);
-        initializers.add(tensor(name, FLOAT, dims, raw));
-        return name;
+        return initializer(fresh(hint), FLOAT, dims, ByteBuffer.wrap(raw), false);
     }
 
     /** An int64 constant (shapes, axes, indices). */
@@ -77,8 +125,7 @@ public final class OnnxGraph {
         String name = fresh(hint);
         ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(data);
-        initializers.add(tensor(name, INT64, dims, b.array()));
-        return name;
+        return initializer(name, INT64, dims, b, false);
     }
 
     public String shape(long... dims) {
@@ -95,40 +142,45 @@ public final class OnnxGraph {
      * copied into the file). The buffer must stay valid while a session uses it.
      */
     public String external(String hint, ByteBuffer data, long... dims) {
-        String name = fresh(hint);
-        externals.put(name, data);
-        externalShapes.put(name, dims);
-        Protobuf t = new Protobuf();
-        for (long d : dims) {
-            t.int64(1, d);
-        }
-        t.int64(2, FLOAT);
-        t.string(8, name);
-        t.message(13, new Protobuf().string(1, "location").string(2, "dpt4j-in-memory-" + name));
-        t.message(13, new Protobuf().string(1, "offset").string(2, "0"));
-        t.message(13, new Protobuf().string(1, "length").string(2, Long.toString((long) data.remaining())));
-        t.int64(14, 1);
-        initializers.add(t);
+        return initializer(fresh(hint), FLOAT, dims, data, true);
+    }
+
+    /**
+     * Adds (or replaces) an initializer named {@code name}; returns the name. {@code data} is
+     * little-endian, from position 0 to its limit.
+     */
+    public String initializer(String name, int elemType, long[] dims, ByteBuffer data, boolean external) {
+        initializers.put(name, new Initializer(name, elemType, dims.clone(), data.duplicate().order(ByteOrder.LITTLE_ENDIAN), external));
         return name;
     }
 
+    /** The initializer of that name, or null when the value is not a constant. */
+    public Initializer initializer(String name) {
+        return initializers.get(name);
+    }
+
+    /** Drops an initializer (e.g. a weight a rewrite pass replaced). */
+    public void removeInitializer(String name) {
+        initializers.remove(name);
+    }
+
+    /** The initializers, in insertion order (read-only). */
+    public Map<String, Initializer> initializers() {
+        return Collections.unmodifiableMap(initializers);
+    }
+
+    /** The external weights by name (their buffers), for ONNX Runtime's in-memory initializers. */
     public Map<String, ByteBuffer> externals() {
-        return externals;
+        Map<String, ByteBuffer> m = new LinkedHashMap<>();
+        initializers.values().stream().filter(Initializer::external).forEach(i -> m.put(i.name(), i.data()));
+        return m;
     }
 
+    /** The external weights' shapes by name. */
     public Map<String, long[]> externalShapes() {
-        return externalShapes;
-    }
-
-    private static Protobuf tensor(String name, int type, long[] dims, byte[] raw) {
-        Protobuf t = new Protobuf();
-        for (long d : dims) {
-            t.int64(1, d);
-        }
-        t.int64(2, type);
-        t.string(8, name);
-        t.bytes(9, raw);
-        return t;
+        Map<String, long[]> m = new LinkedHashMap<>();
+        initializers.values().stream().filter(Initializer::external).forEach(i -> m.put(i.name(), i.dims()));
+        return m;
     }
 
     /** Attributes of a node: name -> Long, Float, long[], float[] or String. */
@@ -152,16 +204,84 @@ public final class OnnxGraph {
     }
 
     public void opMulti(String opType, Map<String, Object> attributes, String[] out, String... in) {
-        Protobuf n = new Protobuf();
+        List<String> ins = new ArrayList<>();
         for (String i : in) {
-            n.string(1, i == null ? "" : i);
+            ins.add(i == null ? "" : i);
         }
-        for (String o : out) {
+        nodes.add(new Node(opType, "", ins, List.of(out), fresh("n_" + opType), attributes));
+    }
+
+    /** A node of any domain (for rewrite passes); its name is made unique. */
+    public Node node(String opType, String domain, List<String> in, List<String> out, Map<String, Object> attributes) {
+        return new Node(opType, domain, in, out, fresh("n_" + opType), attributes);
+    }
+
+    /** The nodes in topological order (read-only; see {@link #replaceNodes}). */
+    public List<Node> nodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    /** Replaces the node list (a rewrite pass's result; it must stay topologically sorted). */
+    public void replaceNodes(List<Node> replacement) {
+        nodes.clear();
+        nodes.addAll(replacement);
+    }
+
+    /** How many nodes read each value. */
+    public Map<String, Integer> consumers() {
+        Map<String, Integer> m = new HashMap<>();
+        for (Node n : nodes) {
+            for (String i : n.inputs()) {
+                if (!i.isEmpty()) {
+                    m.merge(i, 1, Integer::sum);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Renames a value by an Identity node (e.g. to give a graph output its public name). */
+    public void rename(String from, String to) {
+        opMulti("Identity", Map.of(), new String[] {to}, from);
+    }
+
+    /** The ModelProto bytes (external weights are referenced, not included). */
+    public byte[] toModelBytes(String graphName) {
+        Protobuf g = new Protobuf();
+        boolean microsoft = false;
+        for (Node n : nodes) {
+            g.message(1, nodeProto(n));
+            microsoft |= n.domain().equals(MICROSOFT_DOMAIN);
+        }
+        g.string(2, graphName);
+        for (Initializer i : initializers.values()) {
+            g.message(5, tensorProto(i));
+        }
+        for (Protobuf i : inputs) {
+            g.message(11, i);
+        }
+        for (Protobuf o : outputs) {
+            g.message(12, o);
+        }
+        Protobuf model = new Protobuf().int64(1, 8).string(2, "dpt4j").string(3, "0.1.0").message(7, g)
+                .message(8, new Protobuf().string(1, "").int64(2, OPSET));
+        if (microsoft) {
+            model.message(8, new Protobuf().string(1, MICROSOFT_DOMAIN).int64(2, 1));
+        }
+        return model.toByteArray();
+    }
+
+    private static Protobuf nodeProto(Node node) {
+        Protobuf n = new Protobuf();
+        for (String i : node.inputs()) {
+            n.string(1, i);
+        }
+        for (String o : node.outputs()) {
             n.string(2, o);
         }
-        n.string(3, fresh("n_" + opType));
-        n.string(4, opType);
-        for (Map.Entry<String, Object> e : attributes.entrySet()) {
+        n.string(3, node.name());
+        n.string(4, node.opType());
+        for (Map.Entry<String, Object> e : node.attributes().entrySet()) {
             Protobuf a = new Protobuf().string(1, e.getKey());
             Object v = e.getValue();
             if (v instanceof Float || v instanceof Double) {
@@ -185,31 +305,31 @@ public final class OnnxGraph {
             }
             n.message(5, a);
         }
-        nodes.add(n);
+        if (!node.domain().isEmpty()) {
+            n.string(7, node.domain());
+        }
+        return n;
     }
 
-    /** Renames a value by an Identity node (e.g. to give a graph output its public name). */
-    public void rename(String from, String to) {
-        opMulti("Identity", Map.of(), new String[] {to}, from);
-    }
-
-    /** The ModelProto bytes (external weights are referenced, not included). */
-    public byte[] toModelBytes(String graphName) {
-        Protobuf g = new Protobuf();
-        for (Protobuf n : nodes) {
-            g.message(1, n);
+    private static Protobuf tensorProto(Initializer i) {
+        Protobuf t = new Protobuf();
+        for (long d : i.dims()) {
+            t.int64(1, d);
         }
-        g.string(2, graphName);
-        for (Protobuf i : initializers) {
-            g.message(5, i);
+        t.int64(2, i.elemType());
+        t.string(8, i.name());
+        ByteBuffer data = i.data().duplicate();
+        data.position(0);
+        if (i.external()) {
+            t.message(13, new Protobuf().string(1, "location").string(2, "dpt4j-in-memory-" + i.name()));
+            t.message(13, new Protobuf().string(1, "offset").string(2, "0"));
+            t.message(13, new Protobuf().string(1, "length").string(2, Long.toString((long) data.remaining())));
+            t.int64(14, 1);
+        } else {
+            byte[] raw = new byte[data.remaining()];
+            data.get(raw);
+            t.bytes(9, raw);
         }
-        for (Protobuf i : inputs) {
-            g.message(11, i);
-        }
-        for (Protobuf o : outputs) {
-            g.message(12, o);
-        }
-        Protobuf opset = new Protobuf().string(1, "").int64(2, OPSET);
-        return new Protobuf().int64(1, 8).string(2, "dpt4j").string(3, "0.1.0").message(7, g).message(8, opset).toByteArray();
+        return t;
     }
 }

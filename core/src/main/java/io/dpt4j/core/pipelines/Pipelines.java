@@ -2,6 +2,7 @@ package io.dpt4j.core.pipelines;
 
 import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.ExecutionEngine;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.processing.DPTImageProcessor;
@@ -14,11 +15,12 @@ public final class Pipelines {
 
     /**
      * The model, on the options' engine or else {@link ExecutionEngine#AUTO}: ONNX Runtime wherever the
-     * model has a graph, for every processor (its one session serves every input size).
+     * model has a graph, for every processor (its one session serves every input size). An int8
+     * model runs on ONNX Runtime whatever the options say about the engine.
      */
     public static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
-        if (options.engine() == null) {
+        if (options.engine() == null && options.dtype() != InferenceDtype.INT8) {
             m.setEngine(defaultEngine(processor));
         }
         return m;
