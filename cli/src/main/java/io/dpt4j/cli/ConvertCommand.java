@@ -60,7 +60,7 @@ public final class ConvertCommand implements Command {
                     + "--format onnx [--size HxW] writes model.onnx (opset 17, f32) with symbolic batch, height and width\n"
                     + "     (one file for every input size; DPT-Hybrid keeps its configured image_size); --size fixes [1, 3, H, W]\n"
                     + "     --dtype int8 with it: matmul weights quantized to int8 per output channel, activations at run\n"
-                    + "     time (ONNX Runtime's com.microsoft.DynamicQuantizeMatMul); ~1% relative error vs f32\n"
+                    + "     time (ONNX Runtime's DynamicQuantizeMatMul, domain com.microsoft); ~1% relative error vs f32\n"
                     + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
                     + "     Serving / Criteria users; its parameters are f32.");
             return 0;
@@ -154,7 +154,7 @@ public final class ConvertCommand implements Command {
             });
             String input = hw == null ? Arrays.toString(model.onnxInputDims()) : "[1, 3, " + hw[0] + ", " + hw[1] + "]";
             out.printf("wrote %s/model.onnx (opset 17, input pixel_values %s, %s)%n", output, input,
-                    dtype == InferenceDtype.INT8 ? "int8 weights: com.microsoft.DynamicQuantizeMatMul, needs ONNX Runtime" : "f32");
+                    dtype == InferenceDtype.INT8 ? "int8 weights: DynamicQuantizeMatMul (com.microsoft domain), needs ONNX Runtime" : "f32");
         }
     }
 

@@ -56,7 +56,8 @@ public final class DepthCommand implements Command {
         }
         OutputFiles files = new OutputFiles();
         ExitStatus status = new ExitStatus();
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(),
+                HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
             Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int n = images.size();
             p.predict(images, (i, r) -> {

@@ -53,7 +53,8 @@ public final class SegmentCommand implements Command {
         OutputFiles files = new OutputFiles();
         DepthCommand.ExitStatus status = new DepthCommand.ExitStatus();
         List<String> images = a.positionals();
-        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(), HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(),
+                HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
             Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int numLabels = p.model().getConfig().numLabels();
             for (int i = 0; i < images.size(); i++) {

@@ -3,7 +3,6 @@ package io.dpt4j.core.djl;
 import ai.djl.repository.zoo.Criteria;
 import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.DptEngine;
-import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.ModelFiles;
 import java.io.IOException;

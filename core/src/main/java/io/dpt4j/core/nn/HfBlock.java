@@ -1,16 +1,19 @@
 package io.dpt4j.core.nn;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import java.util.Collections;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -75,11 +78,6 @@ public abstract class HfBlock extends AbstractBlock {
         return hfParams.containsKey(localName);
     }
 
-    /** The direct children, by Hugging Face attribute name. */
-    public Map<String, HfBlock> hfChildren() {
-        return Collections.unmodifiableMap(hfChildren);
-    }
-
     /** Every parameter of this subtree by its full dotted Hugging Face name (with {@code prefix}). */
     public Map<String, Parameter> namedParameters(String prefix) {
         Map<String, Parameter> out = new LinkedHashMap<>();
@@ -108,24 +106,32 @@ public abstract class HfBlock extends AbstractBlock {
         hfChildren.forEach((n, c) -> c.collectShapes(prefix + n + ".", out));
     }
 
-    private static final Map<Parameter, String> FULL_NAMES =
-            Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /**
+     * The full checkpoint key of each of this block's own parameters, set by {@link #registerFullNames}
+     * on the root, so that an error about a parameter can name it.
+     */
+    private final Map<Parameter, String> fullNames = new IdentityHashMap<>();
 
-    /** Records each parameter's full checkpoint key, so errors about it can name it. */
+    /** Records the full checkpoint key of every parameter of this subtree (call on the model's root). */
     public void registerFullNames() {
-        namedParameters().forEach((k, p) -> FULL_NAMES.put(p, k));
+        registerFullNames("");
+    }
+
+    private void registerFullNames(String prefix) {
+        hfParams.forEach((n, p) -> fullNames.put(p, prefix + n));
+        hfChildren.forEach((n, c) -> c.registerFullNames(prefix + n + "."));
     }
 
     /** The array of a loaded parameter (fails with the parameter's key if it was never loaded). */
-    protected static NDArray v(Parameter p) {
+    protected NDArray v(Parameter p) {
         if (!p.isInitialized()) {
-            String name = FULL_NAMES.getOrDefault(p, p.getName());
+            String name = fullNames.getOrDefault(p, p.getName());
             throw new IllegalStateException("weight '" + name + "' was not in the checkpoint (loaded with missing keys allowed), so this model cannot run");
         }
         return p.getArray();
     }
 
-    private final Map<String, NDArray[]> derivedCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, NDArray[]> derivedCache = new ConcurrentHashMap<>();
 
     /**
      * A tensor derived from a loaded parameter (a reshape, a standardisation), computed once and kept
@@ -148,7 +154,7 @@ public abstract class HfBlock extends AbstractBlock {
     }
 
     /** A loaded parameter as a tensor of {@code ops}' engine (a graph initializer, or the weight itself). */
-    protected static Tensor w(Ops ops, Parameter p) {
+    protected Tensor w(Ops ops, Parameter p) {
         return p == null ? null : ops.weight(p, v(p));
     }
 
@@ -181,14 +187,14 @@ public abstract class HfBlock extends AbstractBlock {
 
     /** No input shapes to record: every parameter's shape comes from the config. */
     @Override
-    protected void saveMetadata(java.io.DataOutputStream os) {
+    protected void saveMetadata(DataOutputStream os) {
         // nothing beyond the version byte DJL writes
     }
 
     @Override
-    protected void loadMetadata(byte loadVersion, java.io.DataInputStream is) throws ai.djl.MalformedModelException {
+    protected void loadMetadata(byte loadVersion, DataInputStream is) throws MalformedModelException {
         if (loadVersion != version) {
-            throw new ai.djl.MalformedModelException("unsupported DPT4J block format version " + loadVersion);
+            throw new MalformedModelException("unsupported DPT4J block format version " + loadVersion);
         }
     }
 
@@ -197,6 +203,4 @@ public abstract class HfBlock extends AbstractBlock {
         // Nothing to infer: every parameter shape is declared from the config.
     }
 
-    /** Float32, the dtype every parameter is stored in at inference. */
-    protected static final DataType F32 = DataType.FLOAT32;
 }
