@@ -26,7 +26,11 @@ class SparkDepthExampleTest {
         Files.writeString(in.resolve("notes.txt"), "not an image, filtered out by name");
         Path out = tmp.resolve("depth.parquet");
         SparkSession spark = SparkSession.builder().master("local[2]").appName("dpt4j-example-test")
-                .config("spark.ui.enabled", "false").config("spark.log.level", "WARN").getOrCreate();
+                .config("spark.ui.enabled", "false")
+                // Loopback only: no dependence on the machine's host name or network.
+                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "localhost")
+                .config("spark.log.level", "WARN")
+                .getOrCreate();
         try {
             SparkDepthExample.Summary s = SparkDepthExample.run(spark, ExamplesTest.DEPTH.toString(),
                     tmp.resolve("in").toString(), out.toString());

@@ -91,6 +91,8 @@ public final class SparkThroughputBenchmark {
     static SparkSession session(int taskCpus) {
         return SparkSession.builder().master("local[2]").appName("dpt4j-spark-bench")
                 .config("spark.ui.enabled", "false")
+                // Loopback only: no dependence on the machine's host name or network.
+                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "localhost")
                 .config("spark.log.level", "WARN")
                 .config("spark.task.cpus", String.valueOf(taskCpus))
                 // Small files are not packed into one partition: at least as many partitions as slots.

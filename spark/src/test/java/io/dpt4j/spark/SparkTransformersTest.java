@@ -77,6 +77,8 @@ class SparkTransformersTest {
         Files.copy(ROOT.resolve("examples/data/chelsea.png"), images.resolve("chelsea.png"));
         spark = SparkSession.builder().master("local[2]").appName("dpt4j-spark-test")
                 .config("spark.ui.enabled", "false")
+                // Loopback only: no dependence on the machine's host name or network.
+                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "localhost")
                 .config("spark.sql.shuffle.partitions", "2")
                 // Small files are not packed into one partition: the tests' photos make two or more
                 // partitions, run by two concurrent tasks on one shared pipeline.
