@@ -55,7 +55,10 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
     /** The model's graph, with inputs fixed to {@code inputShape} or (null) the model's symbolic dims. */
     static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, boolean inline) {
-        OnnxOps ops = new OnnxOps(inline);
+        return build(model, inputShape, ctx, new OnnxOps(inline));
+    }
+
+    private static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, OnnxOps ops) {
         Object[] dims = model.onnxInputDims();
         if (inputShape != null) {
             if (inputShape.length != 4) {
@@ -77,7 +80,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
     /** FLOPs of the graph for one input shape (matmuls and convolutions), without building a session. */
     static long flops(PreTrainedModel<?, ?> model, long[] inputShape) {
-        return build(model, inputShape, ForwardContext.plain(), false).flops();
+        return build(model, inputShape, ForwardContext.plain(), OnnxOps.sizesOnly()).flops();
     }
 
     /** A self-contained ONNX model (weights inline); {@code inputShape} null keeps the sizes symbolic. */
@@ -153,7 +156,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
     /**
      * The modules' own input validation for a new input shape (the graph keeps sizes symbolic, so it
-     * cannot raise transformers' errors itself): a graph for this shape is written, not run.
+     * cannot raise transformers' errors itself): the modules follow this shape's sizes, writing no nodes.
      */
     private void check(long[] shape) {
         List<Long> key = new ArrayList<>();
@@ -163,7 +166,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         if (checkedShapes.contains(key)) {
             return;
         }
-        build(model, shape, ForwardContext.plain(), false);
+        build(model, shape, ForwardContext.plain(), OnnxOps.sizesOnly());
         if (checkedShapes.size() >= MAX_CHECKED_SHAPES) {
             checkedShapes.clear();
         }
