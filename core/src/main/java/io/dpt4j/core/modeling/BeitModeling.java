@@ -146,9 +146,9 @@ public final class BeitModeling {
             Tensor newSubTable = oldSubTable.interpolateBilinear(newHeight, newWidth, false)
                     .transpose(0, 2, 3, 1).reshape(newHeight.times(newWidth), heads);
             Tensor newTable = o.concat(0, newSubTable, table.slice(0, grid, numRelativeDistance));
-            // table[index].permute(2, 0, 1), gathered from the transposed table: the same values, and only the
-            // small table is transposed, not the [N+1, N+1, heads] result
-            return newTable.transpose(1, 0).gather(1, index).unsqueeze(0);
+            // new_table[index].view(N+1, N+1, -1).permute(2, 0, 1): gathering whole rows of heads and then
+            // transposing is ~8x cheaper in ONNX Runtime than gathering single elements from the transposed table
+            return newTable.gather(0, index).transpose(2, 0, 1).unsqueeze(0);
         }
     }
 
@@ -157,17 +157,7 @@ public final class BeitModeling {
      * width floor-divided by the patch size) and its relative position index, built once per forward pass
      * (transformers caches it per window size).
      */
-    static final class Window {
-        final Dim height;
-        final Dim width;
-        final Tensor index;
-
-        Window(Dim height, Dim width, Tensor index) {
-            this.height = height;
-            this.width = width;
-            this.index = index;
-        }
-    }
+    record Window(Dim height, Dim width, Tensor index) {}
 
     public static final class BeitSelfAttention extends HfBlock {
         final Linear query;
@@ -196,7 +186,7 @@ public final class BeitModeling {
             Tensor v = value.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
             Tensor scores = q.matmul(kT).div((float) Math.sqrt(headSize));
             if (relativePositionBias != null) {
-                scores = scores.add(relativePositionBias.forward(window.height, window.width, window.index));
+                scores = scores.add(relativePositionBias.forward(window.height(), window.width(), window.index()));
             }
             if (sharedBias != null) {
                 scores = scores.add(sharedBias);
@@ -327,7 +317,7 @@ public final class BeitModeling {
         Tensor forward(Tensor h, Dim wh, Dim ww, List<Tensor> hiddenStates, List<Tensor> attentions) {
             Window window = new Window(wh, ww, anyBias ? BeitRelativePositionBias.relativePositionIndex(h.ops(), wh, ww) : null);
             // transformers recomputes the shared bias in every layer from the same table: the same values
-            Tensor shared = relativePositionBias == null ? null : relativePositionBias.forward(wh, ww, window.index);
+            Tensor shared = relativePositionBias == null ? null : relativePositionBias.forward(wh, ww, window.index());
             hiddenStates.add(h);
             for (BeitLayer l : layer.items()) {
                 Tensor[] r = l.forwardWithAttention(h, window, shared, attentions != null);

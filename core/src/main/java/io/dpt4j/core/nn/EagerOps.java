@@ -354,7 +354,13 @@ public final class EagerOps implements Ops {
         for (int i = 0; i < axis; i++) {
             at.addAllDim();
         }
-        at.addIndices("{}", nd(indices).flatten());
+        // a view of the index (no copy), owned by the current scope so that repeated gathers with one index
+        // (every layer's bias) do not pile up on the index's manager
+        NDArray flat = nd(indices).flatten();
+        if (flat != nd(indices) && flat.getManager() != current()) {
+            flat.attach(current());
+        }
+        at.addIndices("{}", flat);
         long[] d = x.shape();
         long[] idx = indices.shape();
         long[] s = new long[d.length - 1 + idx.length];

@@ -515,12 +515,12 @@ public final class OnnxOps implements Ops {
             for (int i = 0; i < r.length; i++) {
                 r[i] = i;
             }
-            return v(g.constantLong("range", r, r.length), n);
+            return v(constantLong("range", r, r.length), n);
         }
-        String limit = g.op("Squeeze", dimValue(n), longs(0));
-        String zero = longConstants.computeIfAbsent("scalar 0", k -> g.constantLong("c", new long[] {0}));
-        String one = longConstants.computeIfAbsent("scalar 1", k -> g.constantLong("c", new long[] {1}));
-        return v(g.op("Range", zero, limit, one), n);
+        String limit = op("Squeeze", dimValue(n), longs(0));
+        String zero = longConstants.computeIfAbsent("scalar 0", k -> constantLong("c", new long[] {0}));
+        String one = longConstants.computeIfAbsent("scalar 1", k -> constantLong("c", new long[] {1}));
+        return v(op("Range", zero, limit, one), n);
     }
 
     @Override
@@ -536,7 +536,7 @@ public final class OnnxOps implements Ops {
         System.arraycopy(d, 0, s, 0, axis);
         System.arraycopy(idx, 0, s, axis, idx.length);
         System.arraycopy(d, axis + 1, s, axis + idx.length, d.length - axis - 1);
-        return v(g.op("Gather", OnnxGraph.attrs("axis", (long) axis), n(x), n(indices)), s);
+        return v(op("Gather", OnnxGraph.attrs("axis", (long) axis), n(x), n(indices)), s);
     }
 
     // --- ops added for Swinv2 ---
