@@ -7,12 +7,12 @@ public enum ExecutionEngine {
     /** libtorch through DJL, eagerly, module by module (every output, every family). */
     PYTORCH,
     /**
-     * ONNX Runtime on the same weights: the graph is written as ONNX in Java for each input shape (no
-     * Python, no export step). Primary outputs only; a forward that asks for hidden states, attentions
-     * or intermediates runs on PyTorch. DPT-ViT, DPT-Hybrid, DINOv2 DPT and Depth Anything.
+     * ONNX Runtime on the same weights and module definitions, written as one ONNX graph with symbolic
+     * batch, height and width (one session for every input size); every output, hidden states,
+     * attentions and intermediates included. Every family whose modules are written for both engines.
      */
     ONNXRUNTIME,
-    /** ONNX Runtime where the model's family has a graph, PyTorch otherwise. */
+    /** ONNX Runtime where the model (with its config) has a graph, PyTorch otherwise. */
     AUTO;
 
     public static ExecutionEngine parse(String s) {

@@ -14,6 +14,8 @@ import io.dpt4j.core.nn.OnnxOps;
 import io.dpt4j.core.nn.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,6 +43,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
     private final Map<List<Boolean>, OrtSession> sessions = new LinkedHashMap<>();
     private final List<OnnxTensor> externals = new ArrayList<>();
     private final Set<List<Long>> checkedShapes = Collections.synchronizedSet(new LinkedHashSet<>());
+    private String cacheStatus = "no session yet";
 
     OnnxRuntimeRunner(PreTrainedModel<?, ?> model) {
         this.model = model;
@@ -52,7 +55,10 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
     /** The model's graph, with inputs fixed to {@code inputShape} or (null) the model's symbolic dims. */
     static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, boolean inline) {
-        OnnxOps ops = new OnnxOps(inline);
+        return build(model, inputShape, ctx, new OnnxOps(inline));
+    }
+
+    private static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, OnnxOps ops) {
         Object[] dims = model.onnxInputDims();
         if (inputShape != null) {
             if (inputShape.length != 4) {
@@ -74,7 +80,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
 
     /** FLOPs of the graph for one input shape (matmuls and convolutions), without building a session. */
     static long flops(PreTrainedModel<?, ?> model, long[] inputShape) {
-        return build(model, inputShape, ForwardContext.plain(), false).flops();
+        return build(model, inputShape, ForwardContext.plain(), OnnxOps.sizesOnly()).flops();
     }
 
     /** A self-contained ONNX model (weights inline); {@code inputShape} null keeps the sizes symbolic. */
@@ -87,35 +93,70 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         OrtSession s = sessions.get(key);
         if (s == null) {
             OnnxOps x = build(model, null, new ForwardContext(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing()), false);
-            OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-            Map<String, OnnxTensorLike> ext = new LinkedHashMap<>();
-            for (Map.Entry<String, ByteBuffer> e : x.graph().externals().entrySet()) {
-                OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.graph().externalShapes().get(e.getKey()));
-                externals.add(t);
-                ext.put(e.getKey(), t);
-            }
-            o.addExternalInitializers(ext);
             byte[] bytes = x.graph().toModelBytes(model.getClass().getSimpleName());
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            o.setIntraOpNumThreads(DptEngine.numThreads());
-            o.setInterOpNumThreads(1);
-            // The arena keeps its high-water mark for the session's life: without it dpt-large peaks at
-            // 3.4 GB instead of 4.4 GB, at the same speed (what remains is mostly the prepacked weights).
-            o.setCPUArenaAllocator(false);
-            String profile = System.getenv(PROFILE_ENV);
-            if (profile != null) {
-                o.enableProfiling(profile);
+            boolean plain = !ctx.outputHiddenStates && !ctx.outputAttentions && !ctx.capturing();
+            Path cached = plain ? OptimizedModelCache.location(model, bytes) : null;
+            if (cached != null && Files.isRegularFile(cached.resolve(OptimizedModelCache.MODEL))) {
+                try {
+                    // ONNX Runtime's optimizations were applied when it was saved: load it as it is
+                    OrtSession.SessionOptions o = options();
+                    o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+                    s = env().createSession(cached.resolve(OptimizedModelCache.MODEL).toString(), o);
+                    cacheStatus = "loaded the optimized model " + cached;
+                } catch (OrtException e) {
+                    // a damaged cache entry: build from the weights (and replace it)
+                    OptimizedModelCache.delete(cached);
+                    s = null;
+                }
             }
-            s = env().createSession(bytes, o);
+            if (s == null) {
+                OrtSession.SessionOptions o = options();
+                Map<String, OnnxTensorLike> ext = new LinkedHashMap<>();
+                for (Map.Entry<String, ByteBuffer> e : x.graph().externals().entrySet()) {
+                    OnnxTensor t = OnnxTensor.createTensor(env(), e.getValue().asFloatBuffer(), x.graph().externalShapes().get(e.getKey()));
+                    externals.add(t);
+                    ext.put(e.getKey(), t);
+                }
+                o.addExternalInitializers(ext);
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                Path tmp = cached == null ? null : OptimizedModelCache.tempDir(cached);
+                if (tmp != null) {
+                    o.setOptimizedModelFilePath(tmp.resolve(OptimizedModelCache.MODEL).toString());
+                    o.addConfigEntry("session.optimized_model_external_initializers_file_name", OptimizedModelCache.MODEL + ".data");
+                    o.addConfigEntry("session.optimized_model_external_initializers_min_size_in_bytes", "1024");
+                }
+                s = env().createSession(bytes, o);
+                cacheStatus = tmp != null && OptimizedModelCache.publish(tmp, cached) ? "built, optimized model saved to " + cached
+                        : "built from the weights";
+            }
             sessions.put(key, s);
         }
         return s;
     }
 
+    /** How the plain session was made (built from the weights, or loaded from the optimized-model cache). */
+    synchronized String cacheStatus() {
+        return cacheStatus;
+    }
+
+    private static OrtSession.SessionOptions options() throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        o.setIntraOpNumThreads(DptEngine.numThreads());
+        o.setInterOpNumThreads(1);
+        // The arena keeps its high-water mark for the session's life: without it dpt-large peaks at
+        // 3.4 GB instead of 4.4 GB, at the same speed (what remains is mostly the prepacked weights).
+        o.setCPUArenaAllocator(false);
+        String profile = System.getenv(PROFILE_ENV);
+        if (profile != null) {
+            o.enableProfiling(profile);
+        }
+        return o;
+    }
+
     /**
      * The modules' own input validation for a new input shape (the graph keeps sizes symbolic, so it
-     * cannot raise transformers' errors itself): a graph for this shape is written, not run.
+     * cannot raise transformers' errors itself): the modules follow this shape's sizes, writing no nodes.
      */
     private void check(long[] shape) {
         List<Long> key = new ArrayList<>();
@@ -125,7 +166,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         if (checkedShapes.contains(key)) {
             return;
         }
-        build(model, shape, ForwardContext.plain(), false);
+        build(model, shape, ForwardContext.plain(), OnnxOps.sizesOnly());
         if (checkedShapes.size() >= MAX_CHECKED_SHAPES) {
             checkedShapes.clear();
         }

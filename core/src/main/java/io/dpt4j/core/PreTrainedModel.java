@@ -116,6 +116,14 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
         return ort == null ? 0 : ort.sessionCount();
     }
 
+    /**
+     * How this model's ONNX Runtime session was made: built from the weights (and saved as an
+     * optimized model next to the checkpoint), or loaded from that saved model.
+     */
+    public synchronized String onnxRuntimeSessionOrigin() {
+        return ort == null ? "no session yet" : ort.cacheStatus();
+    }
+
     /** Whether every module of this model (with this config) can be written as an ONNX graph. */
     public boolean supportsOnnx() {
         return true;

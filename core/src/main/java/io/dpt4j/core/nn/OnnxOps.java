@@ -31,6 +31,8 @@ public final class OnnxOps implements Ops {
 
     private final OnnxGraph g = new OnnxGraph();
     private final boolean inline;
+    /** Only follow the sizes (and the modules' checks on them): no nodes, no weights. */
+    private final boolean dry;
     private final Map<NDArray, String> weights = new IdentityHashMap<>();
     private final Map<Dim, String> dimValues = new HashMap<>();
     private final Map<String, String> longConstants = new HashMap<>();
@@ -40,7 +42,42 @@ public final class OnnxOps implements Ops {
 
     /** @param inline write every weight into the model bytes (a self-contained .onnx file) */
     public OnnxOps(boolean inline) {
+        this(inline, false);
+    }
+
+    private OnnxOps(boolean inline, boolean dry) {
         this.inline = inline;
+        this.dry = dry;
+    }
+
+    /**
+     * Ops that only follow sizes: writing a model with them runs every module's size arithmetic and
+     * checks (and counts FLOPs) for a concrete input shape in a fraction of a graph build.
+     */
+    public static OnnxOps sizesOnly() {
+        return new OnnxOps(false, true);
+    }
+
+    // ---------------------------------------------------------------- node writing (skipped when dry)
+
+    private String op(String type, Map<String, Object> attrs, String... in) {
+        return dry ? type : g.op(type, attrs, in);
+    }
+
+    private String op(String type, String... in) {
+        return dry ? type : g.op(type, in);
+    }
+
+    private String constantLong(String hint, long[] data, long... dims) {
+        return dry ? hint : g.constantLong(hint, data, dims);
+    }
+
+    private String constantRaw(String hint, byte[] raw, long... dims) {
+        return dry ? hint : g.constantRaw(hint, raw, dims);
+    }
+
+    private String constant(String hint, float[] data, long... dims) {
+        return dry ? hint : g.constant(hint, data, dims);
     }
 
     public OnnxGraph graph() {
@@ -102,11 +139,13 @@ public final class OnnxOps implements Ops {
      * whose value the graph reads from the input's shape.
      */
     public Tensor input(String name, Object... dims) {
-        g.input(name, dims);
+        if (!dry) {
+            g.input(name, dims);
+        }
         Dim[] d = new Dim[dims.length];
         for (int i = 0; i < dims.length; i++) {
             if (dims[i] instanceof String) {
-                d[i] = Dim.symbol(g.op("Shape", OnnxGraph.attrs("start", (long) i, "end", (long) i + 1), name));
+                d[i] = Dim.symbol(op("Shape", OnnxGraph.attrs("start", (long) i, "end", (long) i + 1), name));
             } else {
                 d[i] = Dim.of(((Number) dims[i]).longValue());
             }
@@ -116,6 +155,9 @@ public final class OnnxOps implements Ops {
 
     /** Declares {@code t} a graph output under {@code name}. */
     public void output(Tensor t, String name) {
+        if (dry) {
+            return;
+        }
         g.rename(n(t), name);
         Dim[] d = t.dims();
         Object[] dims = new Object[d.length];
@@ -128,7 +170,7 @@ public final class OnnxOps implements Ops {
     // ---------------------------------------------------------------- sizes
 
     private String longs(long... values) {
-        return longConstants.computeIfAbsent(Arrays.toString(values), k -> g.constantLong("c", values, values.length));
+        return longConstants.computeIfAbsent(Arrays.toString(values), k -> constantLong("c", values, values.length));
     }
 
     /** The graph value ([1] int64) of a dim. */
@@ -145,10 +187,10 @@ public final class OnnxOps implements Ops {
         }
         String r;
         if (d.op.equals("Sqrt")) {
-            String f = g.op("Cast", OnnxGraph.attrs("to", 11L), dimValue(d.a));
-            r = g.op("Cast", OnnxGraph.attrs("to", 7L), g.op("Floor", g.op("Sqrt", f)));
+            String f = op("Cast", OnnxGraph.attrs("to", 11L), dimValue(d.a));
+            r = op("Cast", OnnxGraph.attrs("to", 7L), op("Floor", op("Sqrt", f)));
         } else {
-            r = g.op(d.op, dimValue(d.a), dimValue(d.b));
+            r = op(d.op, dimValue(d.a), dimValue(d.b));
         }
         dimValues.put(d, r);
         return r;
@@ -175,7 +217,7 @@ public final class OnnxOps implements Ops {
         if (!run.isEmpty()) {
             parts.add(longs(run.stream().mapToLong(Long::longValue).toArray()));
         }
-        return g.op("Concat", OnnxGraph.attrs("axis", 0L), parts.toArray(new String[0]));
+        return op("Concat", OnnxGraph.attrs("axis", 0L), parts.toArray(new String[0]));
     }
 
     // ---------------------------------------------------------------- constants
@@ -184,7 +226,9 @@ public final class OnnxOps implements Ops {
     public Tensor weight(Parameter p, NDArray value) {
         long[] shape = value.getShape().getShape();
         String name = weights.get(value);
-        if (name == null) {
+        if (dry) {
+            name = "w";
+        } else if (name == null) {
             NDArray f = value.getDataType() == DataType.FLOAT32 ? value : value.toType(DataType.FLOAT32, false);
             String hint = p == null ? "w" : p.getName();
             if (!inline && f.size() >= EXTERNAL_MIN_ELEMENTS) {
@@ -193,7 +237,7 @@ public final class OnnxOps implements Ops {
                 ByteBuffer view = ((PtNDArray) f).toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
                 name = g.external(hint, view, shape);
             } else {
-                name = g.constantRaw(hint, f.toByteArray(), shape);
+                name = constantRaw(hint, f.toByteArray(), shape);
             }
             weights.put(value, name);
         }
@@ -202,12 +246,12 @@ public final class OnnxOps implements Ops {
 
     @Override
     public Tensor constant(float[] data, long... shape) {
-        return v(g.constant("k", data, shape), Dim.of(shape));
+        return v(constant("k", data, shape), Dim.of(shape));
     }
 
     @Override
     public Tensor scalar(float value) {
-        return v(scalars.computeIfAbsent(value, x -> g.scalar(x)), Dim.of(1));
+        return v(scalars.computeIfAbsent(value, x -> constant("scalar", new float[] {x})), Dim.of(1));
     }
 
     // ---------------------------------------------------------------- shape
@@ -217,7 +261,7 @@ public final class OnnxOps implements Ops {
         if (Arrays.equals(x.dims(), shape)) {
             return x;
         }
-        return v(g.op("Reshape", n(x), shapeValue(shape)), shape);
+        return v(op("Reshape", n(x), shapeValue(shape)), shape);
     }
 
     @Override
@@ -229,7 +273,7 @@ public final class OnnxOps implements Ops {
             s[i] = d[perm[i]];
             p[i] = perm[i];
         }
-        return v(g.op("Transpose", OnnxGraph.attrs("perm", p), n(x)), s);
+        return v(op("Transpose", OnnxGraph.attrs("perm", p), n(x)), s);
     }
 
     @Override
@@ -245,7 +289,7 @@ public final class OnnxOps implements Ops {
             return x;
         }
         d[axis] = e.minus(st);
-        return v(g.op("Slice", n(x), dimValue(st), dimValue(e), longs(axis)), d);
+        return v(op("Slice", n(x), dimValue(st), dimValue(e), longs(axis)), d);
     }
 
     @Override
@@ -259,12 +303,12 @@ public final class OnnxOps implements Ops {
             names[i] = n(xs[i]);
         }
         d[a] = sum;
-        return v(g.op("Concat", OnnxGraph.attrs("axis", (long) a), names), d);
+        return v(op("Concat", OnnxGraph.attrs("axis", (long) a), names), d);
     }
 
     @Override
     public Tensor expand(Tensor x, Dim... shape) {
-        return v(g.op("Expand", n(x), shapeValue(shape)), shape);
+        return v(op("Expand", n(x), shapeValue(shape)), shape);
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -288,7 +332,7 @@ public final class OnnxOps implements Ops {
 
     @Override
     public Tensor binary(String op, Tensor a, Tensor b) {
-        return v(g.op(op, n(a), n(b)), broadcast(a.dims(), b.dims()));
+        return v(op(op, n(a), n(b)), broadcast(a.dims(), b.dims()));
     }
 
     @Override
@@ -298,12 +342,12 @@ public final class OnnxOps implements Ops {
             Tensor e = unary("Erf", x.div((float) Math.sqrt(2.0)));
             return x.mul(e.add(1f)).mul(0.5f);
         }
-        return v(g.op(op, n(x)), x.dims());
+        return v(op(op, n(x)), x.dims());
     }
 
     @Override
     public Tensor softmax(Tensor x, int axis) {
-        return v(g.op("Softmax", OnnxGraph.attrs("axis", (long) axis), n(x)), x.dims());
+        return v(op("Softmax", OnnxGraph.attrs("axis", (long) axis), n(x)), x.dims());
     }
 
     // ---------------------------------------------------------------- layers
@@ -319,11 +363,11 @@ public final class OnnxOps implements Ops {
         }
         count(2 * (rows.isKnown() ? rows.value() : 0) * in.value() * out.value(), rows);
         // Gemm with transB uses the [out, in] weight as stored (no transposed copy).
-        String x2 = d.length == 2 ? n(x) : g.op("Reshape", n(x), longs(-1, in.value()));
-        String y = bias == null ? g.op("Gemm", OnnxGraph.attrs("transB", 1L), x2, n(weight))
-                : g.op("Gemm", OnnxGraph.attrs("transB", 1L), x2, n(weight), n(bias));
+        String x2 = d.length == 2 ? n(x) : op("Reshape", n(x), longs(-1, in.value()));
+        String y = bias == null ? op("Gemm", OnnxGraph.attrs("transB", 1L), x2, n(weight))
+                : op("Gemm", OnnxGraph.attrs("transB", 1L), x2, n(weight), n(bias));
         d[d.length - 1] = out;
-        return d.length == 2 ? v(y, d) : v(g.op("Reshape", y, shapeValue(d)), d);
+        return d.length == 2 ? v(y, d) : v(op("Reshape", y, shapeValue(d)), d);
     }
 
     @Override
@@ -340,7 +384,7 @@ public final class OnnxOps implements Ops {
         }
         Dim k = da[da.length - 1];
         count(2 * size * (k.isKnown() ? k.value() : 0), s);
-        return v(g.op("MatMul", n(a), n(b)), s);
+        return v(op("MatMul", n(a), n(b)), s);
     }
 
     @Override
@@ -365,7 +409,7 @@ public final class OnnxOps implements Ops {
             flopsKnown = false;
         }
         String[] in = bias == null ? new String[] {n(x), n(weight)} : new String[] {n(x), n(weight), n(bias)};
-        return v(g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {ws[2], ws[3]}, "strides", new long[] {stride, stride},
+        return v(op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {ws[2], ws[3]}, "strides", new long[] {stride, stride},
                 "pads", new long[] {pads[0], pads[1], pads[2], pads[3]}, "dilations", new long[] {dilation, dilation},
                 "group", groups), in), s);
     }
@@ -381,17 +425,17 @@ public final class OnnxOps implements Ops {
             flopsKnown = false;
         }
         String[] in = bias == null ? new String[] {n(x), n(weight)} : new String[] {n(x), n(weight), n(bias)};
-        return v(g.op("ConvTranspose", OnnxGraph.attrs("kernel_shape", new long[] {k, k}, "strides", new long[] {k, k}), in), s);
+        return v(op("ConvTranspose", OnnxGraph.attrs("kernel_shape", new long[] {k, k}, "strides", new long[] {k, k}), in), s);
     }
 
     @Override
     public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
-        return v(g.op("LayerNormalization", OnnxGraph.attrs("axis", -1L, "epsilon", (float) eps), n(x), n(weight), n(bias)), x.dims());
+        return v(op("LayerNormalization", OnnxGraph.attrs("axis", -1L, "epsilon", (float) eps), n(x), n(weight), n(bias)), x.dims());
     }
 
     @Override
     public Tensor batchNorm(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, double eps) {
-        return v(g.op("BatchNormalization", OnnxGraph.attrs("epsilon", (float) eps), n(x), n(weight), n(bias), n(mean), n(var)),
+        return v(op("BatchNormalization", OnnxGraph.attrs("epsilon", (float) eps), n(x), n(weight), n(bias), n(mean), n(var)),
                 x.dims());
     }
 
@@ -399,12 +443,12 @@ public final class OnnxOps implements Ops {
     @Override
     public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
         long c = x.dim(1).value();
-        String r = g.op("Reshape", n(x), longs(0, groups, -1));
+        String r = op("Reshape", n(x), longs(0, groups, -1));
         float[] ones = new float[groups];
         Arrays.fill(ones, 1f);
-        String normed = g.op("InstanceNormalization", OnnxGraph.attrs("epsilon", (float) eps), r,
-                g.constant("gn1", ones, groups), g.constant("gn0", new float[groups], groups));
-        Tensor y = v(g.op("Reshape", normed, g.op("Shape", n(x))), x.dims());
+        String normed = op("InstanceNormalization", OnnxGraph.attrs("epsilon", (float) eps), r,
+                constant("gn1", ones, groups), constant("gn0", new float[groups], groups));
+        Tensor y = v(op("Reshape", normed, op("Shape", n(x))), x.dims());
         return y.mul(weight.reshape(c, 1, 1)).add(bias.reshape(c, 1, 1));
     }
 
@@ -422,7 +466,7 @@ public final class OnnxOps implements Ops {
         String p = shapeValue(z, z, pads[2], pads[0], z, z, pads[3], pads[1]);
         d[2] = d[2].plus(pads[2]).plus(pads[3]);
         d[3] = d[3].plus(pads[0]).plus(pads[1]);
-        return v(g.op("Pad", n(x), p, g.constant("padv", new float[] {value})), d);
+        return v(op("Pad", n(x), p, constant("padv", new float[] {value})), d);
     }
 
     @Override
@@ -430,7 +474,7 @@ public final class OnnxOps implements Ops {
         Dim[] d = x.dims();
         d[2] = d[2].minus(kernel).div(stride).plus(1);
         d[3] = d[3].minus(kernel).div(stride).plus(1);
-        return v(g.op("MaxPool", OnnxGraph.attrs("kernel_shape", new long[] {kernel, kernel}, "strides", new long[] {stride, stride}),
+        return v(op("MaxPool", OnnxGraph.attrs("kernel_shape", new long[] {kernel, kernel}, "strides", new long[] {stride, stride}),
                 n(x)), d);
     }
 
@@ -447,7 +491,7 @@ public final class OnnxOps implements Ops {
         }
         Dim[] s = {d[0], d[1], h, w};
         String sizes = shapeValue(s);
-        return v(g.op("Resize", OnnxGraph.attrs("mode", bicubic ? "cubic" : "linear", "cubic_coeff_a", -0.75f,
+        return v(op("Resize", OnnxGraph.attrs("mode", bicubic ? "cubic" : "linear", "cubic_coeff_a", -0.75f,
                 "coordinate_transformation_mode", alignCorners ? "align_corners" : "half_pixel"), n(x), "", "", sizes), s);
     }
 

@@ -1,0 +1,123 @@
+package io.dpt4j.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * ONNX Runtime's optimized model, saved next to the checkpoint so that later processes skip the graph
+ * optimizations (about 40% of dpt-large's session build): {@code <checkpoint dir>/.dpt4j-ort/<key>/}
+ * with {@code model.onnx} and its weights in {@code model.onnx.data}.
+ *
+ * <p>The key hashes what the saved model depends on: the graph DPT4J writes (modules, config, options),
+ * the weight files (name, size, modification time), the ONNX Runtime version and the machine (the
+ * saved model may hold CPU-specific layouts). An entry is written into a temporary folder and renamed
+ * into place, so a reader sees a complete entry or none. {@code DPT4J_ORT_CACHE=off} disables it.
+ */
+final class OptimizedModelCache {
+    static final String ENV = "DPT4J_ORT_CACHE";
+    static final String DIR = ".dpt4j-ort";
+    static final String MODEL = "model.onnx";
+
+    private OptimizedModelCache() {}
+
+    static boolean enabled() {
+        String v = System.getenv(ENV);
+        if (v == null) {
+            v = System.getProperty("dpt4j.ort.cache");
+        }
+        return v == null || !(v.equalsIgnoreCase("off") || v.equals("0") || v.equalsIgnoreCase("false"));
+    }
+
+    /** Where this model's entry lives, or null when there is no writable checkpoint folder to keep it in. */
+    static Path location(PreTrainedModel<?, ?> model, byte[] graph) {
+        if (!enabled() || model.loadReport() == null) {
+            return null;
+        }
+        try {
+            Path src = Path.of(model.loadReport().source()).toAbsolutePath();
+            Path dir = Files.isDirectory(src) ? src : src.getParent();
+            if (dir == null || !Files.isWritable(dir)) {
+                return null;
+            }
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(graph);
+            for (Path f : weightFiles(dir)) {
+                d.update((f.getFileName() + "|" + Files.size(f) + "|" + Files.getLastModifiedTime(f).toMillis() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            d.update(("ort " + OnnxRuntimeRunner.env().getVersion() + "|threads " + DptEngine.numThreads() + "|arena off|"
+                    + System.getProperty("os.arch") + "|" + cpuModel()).getBytes(StandardCharsets.UTF_8));
+            return dir.resolve(DIR).resolve(HexFormat.of().formatHex(d.digest(), 0, 12));
+        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static List<Path> weightFiles(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(Files::isRegularFile).filter(f -> {
+                String n = f.getFileName().toString();
+                return n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".index.json") || n.equals("config.json");
+            }).sorted().forEach(out::add);
+        }
+        return out;
+    }
+
+    private static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).limit(2).reduce("", String::concat);
+        } catch (IOException | UncheckedIOException e) {
+            return "unknown cpu";
+        }
+    }
+
+    /** A fresh temporary folder beside the entry, or null if it cannot be made. */
+    static Path tempDir(Path entry) {
+        try {
+            Files.createDirectories(entry.getParent());
+            return Files.createTempDirectory(entry.getParent(), entry.getFileName() + ".tmp-");
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Moves a written entry into place (another process may have won the race: then its entry stays). */
+    static boolean publish(Path tmp, Path entry) {
+        try {
+            if (!Files.isRegularFile(tmp.resolve(MODEL))) {
+                delete(tmp);
+                return false;
+            }
+            Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+            delete(tmp);
+            return Files.isRegularFile(entry.resolve(MODEL));
+        } catch (IOException e) {
+            delete(tmp);
+            return false;
+        }
+    }
+
+    static void delete(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a leftover temporary folder is never read
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.dpt4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.dpt4j.core.outputs.DepthEstimatorOutput;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The second model on the same checkpoint loads ONNX Runtime's saved optimized model and gives the same depth. */
+class OptimizedModelCacheTest {
+    @Test
+    void laterModelsLoadTheSavedOptimizedModel(@TempDir Path tmp) throws Exception {
+        Path src = ReferenceCase.named("vit-depth").dir();
+        Path dir = tmp.resolve("m");
+        Files.createDirectories(dir);
+        Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        LoadOptions ort = LoadOptions.defaults().engine(ExecutionEngine.ONNXRUNTIME);
+        try (NDManager m = DptEngine.newManager()) {
+            NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 3, 64, 64));
+            float[] first;
+            try (DPTForDepthEstimation a = DPTForDepthEstimation.fromPretrained(dir, ort)) {
+                first = a.forward(x).predictedDepth.toFloatArray();
+                assertTrue(a.onnxRuntimeSessionOrigin().startsWith("built, optimized model saved to"), a.onnxRuntimeSessionOrigin());
+            }
+            List<Path> entries;
+            try (Stream<Path> s = Files.list(dir.resolve(".dpt4j-ort"))) {
+                entries = s.toList();
+            }
+            assertEquals(1, entries.size(), "one entry, no temporary folder left: " + entries);
+            assertTrue(Files.isRegularFile(entries.get(0).resolve("model.onnx")));
+            try (DPTForDepthEstimation b = DPTForDepthEstimation.fromPretrained(dir, ort)) {
+                DepthEstimatorOutput out = b.forward(x);
+                assertTrue(b.onnxRuntimeSessionOrigin().startsWith("loaded the optimized model"), b.onnxRuntimeSessionOrigin());
+                assertArrayEquals(first, out.predictedDepth.toFloatArray());
+            }
+            // other weights (same file name and size) get another entry
+            Files.setLastModifiedTime(dir.resolve("model.safetensors"), FileTime.fromMillis(0));
+            try (DPTForDepthEstimation c = DPTForDepthEstimation.fromPretrained(dir, ort)) {
+                c.forward(x).close();
+                assertTrue(c.onnxRuntimeSessionOrigin().startsWith("built"), c.onnxRuntimeSessionOrigin());
+            }
+        }
+    }
+}
