@@ -12,6 +12,7 @@ import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.CategoryMask;
 import ai.djl.repository.zoo.ZooModel;
 import io.dpt4j.core.ExecutionEngine;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.ReferenceCase;
 import io.dpt4j.core.djl.DptCriteria;
@@ -188,6 +189,37 @@ class PipelineTest {
                 Predictor<Image, DepthEstimationResult> predictor = model.newPredictor()) {
             DepthEstimationResult r = predictor.predict(ImageFactory.getInstance().fromFile(photo));
             assertArrayEquals(viaPipeline.predictedDepth().data(), r.predictedDepth().data());
+        }
+    }
+
+    @Test
+    void int8PipelinesAndPredictorsAgree(@TempDir Path tmp) throws Exception {
+        Path depthDir = modelWithProcessor("vit-depth", tmp);
+        Path photo = photo("rocket_213x142.png");
+        LoadOptions int8 = LoadOptions.defaults().dtype(InferenceDtype.INT8);
+        DepthEstimationResult f32;
+        DepthEstimationResult viaPipeline;
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(depthDir.toString())) {
+            f32 = p.predict(photo);
+        }
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(depthDir.toString(), int8)) {
+            viaPipeline = p.predict(photo);
+        }
+        float[] a = viaPipeline.predictedDepth().data();
+        float[] b = f32.predictedDepth().data();
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - b[i]) * (double) (a[i] - b[i]);
+            den += b[i] * (double) b[i];
+        }
+        double rel = Math.sqrt(num / den);
+        assertTrue(rel > 0 && rel < 0.03, "int8 vs f32 relative L2 " + rel);
+        try (ZooModel<Image, DepthEstimationResult> model = DptCriteria.builder(Image.class, DepthEstimationResult.class,
+                depthDir.toString(), int8).build().loadModel();
+                Predictor<Image, DepthEstimationResult> predictor = model.newPredictor()) {
+            DepthEstimationResult r = predictor.predict(ImageFactory.getInstance().fromFile(photo));
+            assertArrayEquals(a, r.predictedDepth().data());
         }
     }
 
