@@ -22,8 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Configurations the reference data does not cover (other depths, head counts, patch sizes, reassemble
- * factors, batch sizes, hybrid image sizes, Depth Anything sizes, BEiT bias tables resized up and down) run through both engines, which are
- * written independently (module by module on libtorch, and as an ONNX graph): they must agree.
+ * factors, batch sizes, hybrid image sizes, Depth Anything sizes, SwiGLU DINOv2, BEiT bias tables resized up
+ * and down, Swinv2 window padding) run through both engines (the same module definitions on libtorch's
+ * kernels and as one symbolic-shape ONNX graph on ONNX Runtime's): they must agree.
  */
 class EngineAgreementTest {
     static Stream<Arguments> variants() {
@@ -80,7 +81,13 @@ class EngineAgreementTest {
                         + " \"neck_hidden_sizes\": [8, 8, 16, 32], \"reassemble_factors\": [4, 2, 1, 0.5],"
                         + " \"backbone_config\": {\"model_type\": \"swinv2\", \"embed_dim\": 8, \"depths\": [2, 4, 2], \"num_heads\": [2, 2, 4],"
                         + " \"image_size\": 64, \"patch_size\": 4, \"window_size\": 4, \"mlp_ratio\": 2.0, \"pretrained_window_sizes\": [8, 4, 0],"
-                        + " \"out_features\": [\"stem\", \"stage1\", \"stage2\", \"stage3\"]}}", new long[] {1, 3, 72, 40}));
+                        + " \"out_features\": [\"stem\", \"stage1\", \"stage2\", \"stage3\"]}}", new long[] {1, 3, 72, 40}),
+                Arguments.of("depth-anything-swiglu", "{\"architectures\": [\"DepthAnythingForDepthEstimation\"], \"model_type\": \"depth_anything\","
+                        + " \"patch_size\": 14, \"fusion_hidden_size\": 16, \"head_hidden_size\": 8, \"neck_hidden_sizes\": [8, 16],"
+                        + " \"reassemble_factors\": [2, 1], \"reassemble_hidden_size\": 48,"
+                        + " \"backbone_config\": {\"model_type\": \"dinov2\", \"hidden_size\": 48, \"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+                        + " \"use_swiglu_ffn\": true, \"image_size\": 28, \"patch_size\": 14, \"out_indices\": [1, 2], \"reshape_hidden_states\": false}}",
+                        new long[] {1, 3, 42, 56}));
     }
 
     /** Random weights for every declared tensor (norm scales and variances around 1). */
