@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * <p>The key hashes what the saved model depends on: the graph DPT4J writes (modules, config, options),
  * the weight files (name, size, modification time), the ONNX Runtime version and the machine (the
  * saved model may hold CPU-specific layouts). An entry is written into a temporary folder and renamed
- * into place, so a reader sees a complete entry or none. {@code DPT4J_ORT_CACHE=off} disables it.
+ * into place, so a reader sees a complete entry or none; the two newest entries per folder are kept.
+ * {@code DPT4J_ORT_CACHE=off} disables it.
  */
 final class OptimizedModelCache {
     static final String ENV = "DPT4J_ORT_CACHE";
@@ -103,6 +104,7 @@ final class OptimizedModelCache {
                 return false;
             }
             Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+            prune(entry);
             return true;
         } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
             delete(tmp);
@@ -110,6 +112,35 @@ final class OptimizedModelCache {
         } catch (IOException e) {
             delete(tmp);
             return false;
+        }
+    }
+
+    /** Entries kept per checkpoint folder (each can be as large as the weights). */
+    static final int KEEP = 2;
+
+    /**
+     * Deletes all but the {@link #KEEP} newest entries beside {@code entry} (those of earlier weights or
+     * DPT4J versions are never read again); temporary folders of writers in progress are left alone.
+     */
+    static void prune(Path entry) {
+        try (Stream<Path> s = Files.list(entry.getParent())) {
+            List<Path> entries = s.filter(p -> Files.isDirectory(p) && !p.getFileName().toString().contains(".tmp-"))
+                    .sorted(Comparator.comparingLong(OptimizedModelCache::modified).reversed()).toList();
+            for (Path old : entries.subList(Math.min(KEEP, entries.size()), entries.size())) {
+                if (!old.equals(entry)) {
+                    delete(old);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: an old entry only costs disk
+        }
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

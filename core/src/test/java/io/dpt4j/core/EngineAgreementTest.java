@@ -22,8 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Configurations the reference data does not cover (other depths, head counts, patch sizes, reassemble
- * factors, batch sizes, hybrid image sizes, Depth Anything sizes) run through both engines, which are
- * written independently (module by module on libtorch, and as an ONNX graph): they must agree.
+ * factors, batch sizes, hybrid image sizes, Depth Anything sizes, SwiGLU DINOv2) run through both engines
+ * (the same module definitions on libtorch's kernels and as one symbolic-shape ONNX graph on ONNX
+ * Runtime's): they must agree.
  */
 class EngineAgreementTest {
     static Stream<Arguments> variants() {
@@ -49,6 +50,12 @@ class EngineAgreementTest {
                         + " \"reassemble_factors\": [4, 2, 1], \"reassemble_hidden_size\": 24, \"depth_estimation_type\": \"metric\", \"max_depth\": 10,"
                         + " \"backbone_config\": {\"model_type\": \"dinov2\", \"hidden_size\": 24, \"num_hidden_layers\": 3, \"num_attention_heads\": 3,"
                         + " \"mlp_ratio\": 2, \"image_size\": 32, \"patch_size\": 8, \"out_indices\": [1, 2, 3], \"reshape_hidden_states\": false}}", new long[] {2, 3, 40, 56}),
+                Arguments.of("depth-anything-swiglu", "{\"architectures\": [\"DepthAnythingForDepthEstimation\"], \"model_type\": \"depth_anything\","
+                        + " \"patch_size\": 14, \"fusion_hidden_size\": 16, \"head_hidden_size\": 8, \"neck_hidden_sizes\": [8, 16],"
+                        + " \"reassemble_factors\": [2, 1], \"reassemble_hidden_size\": 48,"
+                        + " \"backbone_config\": {\"model_type\": \"dinov2\", \"hidden_size\": 48, \"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+                        + " \"use_swiglu_ffn\": true, \"image_size\": 28, \"patch_size\": 14, \"out_indices\": [1, 2], \"reshape_hidden_states\": false}}",
+                        new long[] {1, 3, 42, 56}),
                 // Swinv2: windows and shifts from the configured 96x96; inputs whose grids need window padding
                 // (22x30 -> 24x32 under the shift mask), odd sizes at patch merging (11x15), a size that is not a
                 // multiple of the patch (61x83), and batches

@@ -50,6 +50,14 @@ class OptimizedModelCacheTest {
                 c.forward(x).close();
                 assertTrue(c.onnxRuntimeSessionOrigin().startsWith("built"), c.onnxRuntimeSessionOrigin());
             }
+            // a third set of weights: only the two newest entries stay
+            Files.setLastModifiedTime(dir.resolve("model.safetensors"), FileTime.fromMillis(1000));
+            try (DPTForDepthEstimation d = DPTForDepthEstimation.fromPretrained(dir, ort)) {
+                d.forward(x).close();
+            }
+            try (Stream<Path> s = Files.list(dir.resolve(".dpt4j-ort"))) {
+                assertEquals(OptimizedModelCache.KEEP, s.count());
+            }
         }
     }
 }
