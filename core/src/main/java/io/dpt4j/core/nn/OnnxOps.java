@@ -561,7 +561,7 @@ public final class OnnxOps implements Ops {
             all[r + axis] = pads[2 * i + 1];
             d[axis] = d[axis].plus(pads[2 * i]).plus(pads[2 * i + 1]);
         }
-        return v(g.op("Pad", n(x), shapeValue(all), g.constant("padv", new float[] {value})), d);
+        return v(op("Pad", n(x), shapeValue(all), constant("padv", new float[] {value})), d);
     }
 
     /** ReduceL2 over the last axis (opset 17: axes as an attribute), clamped below at eps, then Div. */
@@ -569,7 +569,7 @@ public final class OnnxOps implements Ops {
     public Tensor l2Normalize(Tensor x, double eps) {
         Dim[] d = x.dims();
         d[d.length - 1] = Dim.of(1);
-        Tensor norm = v(g.op("ReduceL2", OnnxGraph.attrs("axes", new long[] {-1}, "keepdims", 1L), n(x)), d);
+        Tensor norm = v(op("ReduceL2", OnnxGraph.attrs("axes", new long[] {-1}, "keepdims", 1L), n(x)), d);
         return x.div(norm.maximum(scalar((float) eps)));
     }
 }
