@@ -313,6 +313,10 @@ class SparkTransformersTest {
         assertEquals(7, est.transform(in).filter("depth_error IS NULL").count());
         // local[2]: one executor (this JVM), two task slots, 4 + 4 tasks: one load.
         assertEquals(1, ExecutorPipelines.loadCount(est.spec()));
+        // Closed (as at JVM shutdown), the next task loads it again.
+        ExecutorPipelines.closeAll();
+        assertEquals(7, est.transform(in).filter("depth_error IS NULL").count());
+        assertEquals(2, ExecutorPipelines.loadCount(est.spec()));
     }
 
     @Test
