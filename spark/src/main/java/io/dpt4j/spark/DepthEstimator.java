@@ -1,9 +1,7 @@
 package io.dpt4j.spark;
 
-import io.dpt4j.core.ExecutionEngine;
 import io.dpt4j.core.pipelines.DepthEstimationPipeline;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
-import io.dpt4j.core.pipelines.Pipelines;
 import io.dpt4j.core.processing.FloatTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -114,11 +112,6 @@ public final class DepthEstimator extends DptTransformer<DepthEstimator> {
         }
 
         @Override
-        boolean concurrent(DepthEstimationPipeline p) {
-            return concurrentSafe(p.model().getEngine(), Pipelines.defaultEngine(p.processor()));
-        }
-
-        @Override
         void predict(DepthEstimationPipeline p, List<byte[]> images, Object[] results, String[] errors) {
             try {
                 p.predict(images, (i, r) -> results[i] = toStruct(r), (i, e) -> errors[i] = oneLine(e));
@@ -136,14 +129,5 @@ public final class DepthEstimator extends DptTransformer<DepthEstimator> {
             DepthPng16 png = DepthPng16.encode(d.data(), r.width(), r.height());
             return RowFactory.create(r.height(), r.width(), png.bytes(), png.min(), png.max());
         }
-    }
-
-    /**
-     * Whether tasks may run a model concurrently. Every engine takes concurrent passes, except ONNX
-     * Runtime on a processor whose input size varies with the photo: its runner keeps a few sessions
-     * per input size and closes the oldest when a new size comes, possibly under another task's pass.
-     */
-    static boolean concurrentSafe(ExecutionEngine engine, ExecutionEngine processorPolicy) {
-        return engine != ExecutionEngine.ONNXRUNTIME || processorPolicy == ExecutionEngine.AUTO;
     }
 }

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -37,14 +36,11 @@ public final class ExecutorPipelines {
         private final P pipeline;
         private final String description;
         private final ReentrantReadWriteLock open = new ReentrantReadWriteLock();
-        /** Non-null where concurrent calls are unsafe: they then take turns. */
-        private final ReentrantLock serial;
         private boolean closed;
 
-        Entry(P pipeline, String description, boolean concurrent) {
+        Entry(P pipeline, String description) {
             this.pipeline = pipeline;
             this.description = description;
-            this.serial = concurrent ? null : new ReentrantLock();
         }
 
         void use(Call<P> call) {
@@ -53,16 +49,9 @@ public final class ExecutorPipelines {
                 if (closed) {
                     throw new IllegalStateException(description + " was closed (the executor is shutting down)");
                 }
-                if (serial == null) {
-                    call.run(pipeline);
-                } else {
-                    serial.lock();
-                    try {
-                        call.run(pipeline);
-                    } finally {
-                        serial.unlock();
-                    }
-                }
+                // Concurrent calls are safe on both engines: each pass has its own scratch memory, and
+                // ONNX Runtime runs one session (every input size) concurrently.
+                call.run(pipeline);
             } finally {
                 open.readLock().unlock();
             }
@@ -100,11 +89,9 @@ public final class ExecutorPipelines {
     /**
      * The pipeline of {@code spec} on this JVM, loaded on first use. Concurrent first uses load it once:
      * the others wait for it.
-     *
-     * @param concurrent whether the loaded pipeline takes concurrent calls (decided from it once loaded)
      */
     @SuppressWarnings("unchecked")
-    static <P extends AutoCloseable> Entry<P> acquire(ModelSpec spec, Loader<P> loader, Concurrency<P> concurrent)
+    static <P extends AutoCloseable> Entry<P> acquire(ModelSpec spec, Loader<P> loader)
             throws IOException {
         String key = spec.key();
         Entry<P> e = (Entry<P>) ENTRIES.get(key);
@@ -116,7 +103,7 @@ public final class ExecutorPipelines {
             if (e == null) {
                 P p = loader.load(spec);
                 LOADS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-                e = new Entry<>(p, spec.toString(), concurrent.test(p));
+                e = new Entry<>(p, spec.toString());
                 ENTRIES.put(key, e);
                 if (HOOKS.getAndIncrement() == 0) {
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAll(SHUTDOWN_WAIT_MILLIS), "dpt4j-spark-close"));
@@ -124,11 +111,6 @@ public final class ExecutorPipelines {
             }
             return e;
         }
-    }
-
-    /** Decides, once a pipeline is loaded, whether it takes concurrent calls. */
-    interface Concurrency<P> {
-        boolean test(P pipeline);
     }
 
     /**

@@ -1,11 +1,10 @@
 package io.dpt4j.spark;
 
-import io.dpt4j.converters.DType;
 import io.dpt4j.core.ExecutionEngine;
+import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import java.io.Serializable;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Objects;
 import org.apache.spark.SparkFiles;
 
@@ -62,25 +61,19 @@ final class ModelSpec implements Serializable {
         }
     }
 
-    /**
-     * The dtype through the library's dtype names ({@code f32}, {@code float32}, ...). Only f32 runs in
-     * this build of the library, as in {@code ./dpt bench --dtype}.
-     */
+    /** The dtype through the library's own names ({@code f32}, {@code float32}, {@code int8}, ...). */
     static void checkDtype(String dtype) {
-        DType d;
         try {
-            d = DType.fromTorchName(dtype);
+            InferenceDtype.parse(dtype);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("dtype: " + e.getMessage(), e);
-        }
-        if (d != DType.F32) {
-            throw new IllegalArgumentException("dtype '" + dtype + "' is not available: the engines of this build run f32 only");
         }
     }
 
     /** The library's load options for this spec (engine null leaves the choice to the pipeline). */
     LoadOptions loadOptions() {
-        LoadOptions o = LoadOptions.defaults().revision(revision).token(token).engine(engine == null ? null : engine(engine));
+        LoadOptions o = LoadOptions.defaults().revision(revision).token(token).engine(engine == null ? null : engine(engine))
+                .dtype(InferenceDtype.parse(dtype));
         return cacheDir == null ? o : o.cacheDir(Path.of(cacheDir));
     }
 
@@ -92,7 +85,7 @@ final class ModelSpec implements Serializable {
     /** What identifies one loaded pipeline in an executor: everything but the token. */
     String key() {
         return task + "|" + model + "|" + (engine == null ? "default" : engine(engine).name()) + "|"
-                + dtype.toLowerCase(Locale.ROOT) + "|" + revision + "|" + cacheDir;
+                + InferenceDtype.parse(dtype).shortName() + "|" + revision + "|" + cacheDir;
     }
 
     @Override

@@ -41,9 +41,6 @@ abstract class PartitionRunner<P extends AutoCloseable> implements MapPartitions
     /** Loads the pipeline on this executor (called once per JVM for a spec). */
     abstract P load(ModelSpec spec) throws IOException;
 
-    /** Whether the loaded pipeline may be called by several tasks at once. */
-    abstract boolean concurrent(P pipeline);
-
     /**
      * Runs a batch of encoded images: fills {@code results[i]} (the result struct) or {@code errors[i]}
      * (one line) for every i.
@@ -79,7 +76,7 @@ abstract class PartitionRunner<P extends AutoCloseable> implements MapPartitions
                 }
                 if (entry == null) {
                     try {
-                        entry = ExecutorPipelines.acquire(spec, PartitionRunner.this::load, PartitionRunner.this::concurrent);
+                        entry = ExecutorPipelines.acquire(spec, PartitionRunner.this::load);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot load " + spec + ": " + e.getMessage(), e);
                     }

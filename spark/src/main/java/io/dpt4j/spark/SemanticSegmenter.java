@@ -1,7 +1,6 @@
 package io.dpt4j.spark;
 
 import io.dpt4j.core.pipelines.ImageSegmentationPipeline;
-import io.dpt4j.core.pipelines.Pipelines;
 import io.dpt4j.core.pipelines.Segment;
 import io.dpt4j.core.pipelines.SegmentationResult;
 import java.io.IOException;
@@ -78,11 +77,6 @@ public final class SemanticSegmenter extends DptTransformer<SemanticSegmenter> {
         @Override
         ImageSegmentationPipeline load(ModelSpec spec) throws IOException {
             return ImageSegmentationPipeline.fromPretrained(spec.resolvedModel(), spec.loadOptions());
-        }
-
-        @Override
-        boolean concurrent(ImageSegmentationPipeline p) {
-            return DepthEstimator.concurrentSafe(p.model().getEngine(), Pipelines.defaultEngine(p.processor()));
         }
 
         @Override

@@ -59,15 +59,4 @@ class ConcurrentPipelineTest {
             assertEquals(ExecutionEngine.parse(engine), p.model().getEngine());
         }
     }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"pytorch", "onnxruntime"})
-    void onnxRuntimeOnVaryingInputSizesTakesTurns(String engine) {
-        ExecutionEngine e = ExecutionEngine.parse(engine);
-        // Fixed-size processors (the pipelines' policy is AUTO): concurrent on both engines.
-        assertTrue(DepthEstimator.concurrentSafe(e, ExecutionEngine.AUTO));
-        // Sizes that vary with the photo: ONNX Runtime's per-size sessions may be evicted under a pass.
-        assertEquals(e != ExecutionEngine.ONNXRUNTIME, DepthEstimator.concurrentSafe(e, ExecutionEngine.PYTORCH));
-        assertFalse(DepthEstimator.concurrentSafe(ExecutionEngine.ONNXRUNTIME, ExecutionEngine.PYTORCH));
-    }
 }
