@@ -72,7 +72,7 @@ final class OptimizedModelCache {
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(Files::isRegularFile).filter(f -> {
                 String n = f.getFileName().toString();
-                return n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".index.json") || n.equals("config.json");
+                return n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".index.json") || n.equals(CoreConstants.CONFIG_FILE);
             }).sorted().forEach(out::add);
         }
         return out;

@@ -317,7 +317,7 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
      * embedding shapes: see {@link ConfigCheckpointCheck}); returns it.
      */
     static <C> C checkedAgainstCheckpoint(C config, Path dir, LoadOptions options) throws IOException {
-        Path configFile = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
+        Path configFile = Files.isDirectory(dir) ? dir.resolve(CoreConstants.CONFIG_FILE) : dir;
         Path modelDir = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
         try (TensorReader reader = Checkpoints.open(modelDir)) {
             ConfigCheckpointCheck.check(config, configFile.toString(), reader, options != null && options.allowMissingKeys);

@@ -25,12 +25,6 @@ public final class BeitModeling {
     private BeitModeling() {}
 
     /**
-     * How many input grids' tables a cache keeps before starting over. BEiT no longer caches anything (its
-     * index is built per pass, in the graph); Swinv2Modeling's eager code still reads this.
-     */
-    static final int CACHED_GRIDS = 8;
-
-    /**
      * The patch projection; absolute position embeddings (when configured) are resized bicubically to the
      * patch grid and added here, before the CLS token is prepended.
      */

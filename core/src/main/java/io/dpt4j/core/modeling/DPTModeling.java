@@ -1,7 +1,5 @@
 package io.dpt4j.core.modeling;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import io.dpt4j.core.config.BitConfig;
 import io.dpt4j.core.config.ConfigException;
@@ -28,15 +26,6 @@ import java.util.List;
  */
 public final class DPTModeling {
     private DPTModeling() {}
-
-    /**
-     * A copy of a parameter owned by the activation's manager, so ops on it are freed with the pass
-     * (for modules still written on NDArrays).
-     */
-    public static NDArray local(NDArray param, NDManager m) {
-        NDArray out = m.zeros(param.getShape(), param.getDataType());
-        return out.addi(param);
-    }
 
     /**
      * Bilinear (align_corners=False) resize of a [1, 1 + g*g, C] position embedding's grid part to

@@ -16,6 +16,7 @@ import java.util.List;
 public final class DepthAnythingModeling {
     private DepthAnythingModeling() {}
 
+    // A variant of transformers.models.dpt.modeling_dpt.DPTReassembleLayer (projects from reassemble_hidden_size)
     /** Projection from reassemble_hidden_size, then the stage's resize. */
     public static final class DepthAnythingReassembleLayer extends HfBlock {
         final Conv2d projection;
@@ -62,6 +63,7 @@ public final class DepthAnythingModeling {
         }
     }
 
+    // A variant of transformers.models.dpt.modeling_dpt.DPTPreActResidualLayer (no batch norm option)
     /** ReLU-conv-ReLU-conv with a skip; the convs always have a bias here. */
     public static final class DepthAnythingPreActResidualLayer extends HfBlock {
         final Conv2d convolution1;
@@ -79,6 +81,7 @@ public final class DepthAnythingModeling {
         }
     }
 
+    // A variant of transformers.models.dpt.modeling_dpt.DPTFeatureFusionLayer (upsamples to a given size)
     public static final class DepthAnythingFeatureFusionLayer extends HfBlock {
         final Conv2d projection;
         final DepthAnythingPreActResidualLayer residualLayer1;

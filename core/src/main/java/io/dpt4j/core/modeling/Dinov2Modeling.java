@@ -93,6 +93,7 @@ public final class Dinov2Modeling {
         }
     }
 
+    // Copied from transformers.models.vit.modeling_vit.ViTSelfAttention with ViT->Dinov2
     public static final class Dinov2SelfAttention extends HfBlock {
         final Linear query;
         final Linear key;
@@ -114,6 +115,7 @@ public final class Dinov2Modeling {
         }
     }
 
+    // Copied from transformers.models.vit.modeling_vit.ViTSelfOutput with ViT->Dinov2
     public static final class Dinov2SelfOutput extends HfBlock {
         final Linear dense;
 
@@ -127,6 +129,7 @@ public final class Dinov2Modeling {
         }
     }
 
+    // Copied from transformers.models.vit.modeling_vit.ViTAttention with ViT->Dinov2
     public static final class Dinov2Attention extends HfBlock {
         final Dinov2SelfAttention attention;
         final Dinov2SelfOutput output;
