@@ -378,7 +378,7 @@ public final class Swinv2Modeling {
             // maybe_pad: zeros right/bottom to whole windows; the padded tokens are attended to, not masked
             Dim padRight = padToMultiple(width, window);
             Dim padBottom = padToMultiple(height, window);
-            h = h.padTrailing(0f, z, z, z, padRight, z, padBottom);
+            h = h.pad(0f, z, z, z, padRight, z, padBottom);
             Dim heightPad = height.plus(padBottom);
             Dim widthPad = width.plus(padRight);
             if (shift > 0) {
@@ -411,7 +411,7 @@ public final class Swinv2Modeling {
             Dim c = x.dim(2);
             Dim z = Dim.of(0);
             // maybe_pad: one zero row / column where the size is odd
-            Tensor h = x.reshape(b, height, width, c).padTrailing(0f, z, z, z, width.mod(2), z, height.mod(2));
+            Tensor h = x.reshape(b, height, width, c).pad(0f, z, z, z, width.mod(2), z, height.mod(2));
             Dim h2 = height.plus(1).div(2);
             Dim w2 = width.plus(1).div(2);
             // x[:, r::2, s::2] for (r, s) = (0, 0), (1, 0), (0, 1), (1, 1) concatenated on channels: the

@@ -272,7 +272,11 @@ public final class EagerOps implements Ops {
 
     @Override
     public Tensor pad(Tensor x, Dim[] pads, float value) {
-        return out(F.pad(nd(x), Dim.values(pads), value), x);
+        long[] p = Dim.values(pads);
+        if (Arrays.stream(p).allMatch(v -> v == 0)) {
+            return x;
+        }
+        return out(F.pad(nd(x), p, value), x);
     }
 
     @Override
@@ -371,15 +375,6 @@ public final class EagerOps implements Ops {
     }
 
     // --- ops added for Swinv2 ---
-
-    @Override
-    public Tensor padTrailing(Tensor x, Dim[] pads, float value) {
-        long[] p = Dim.values(pads);
-        if (Arrays.stream(p).allMatch(v -> v == 0)) {
-            return x;
-        }
-        return out(F.pad(nd(x), p, value), x);
-    }
 
     @Override
     public Tensor l2Normalize(Tensor x, double eps) {

@@ -452,6 +452,7 @@ public final class OnnxOps implements Ops {
         return y.mul(weight.reshape(c, 1, 1)).add(bias.reshape(c, 1, 1));
     }
 
+    /** ONNX Pad with the (begin..., end...) pads of every axis built from F.pad's trailing pairs. */
     @Override
     public Tensor pad(Tensor x, Dim[] pads, float value) {
         boolean zero = true;
@@ -461,12 +462,17 @@ public final class OnnxOps implements Ops {
         if (zero) {
             return x;
         }
-        Dim z = Dim.of(0);
         Dim[] d = x.dims();
-        String p = shapeValue(z, z, pads[2], pads[0], z, z, pads[3], pads[1]);
-        d[2] = d[2].plus(pads[2]).plus(pads[3]);
-        d[3] = d[3].plus(pads[0]).plus(pads[1]);
-        return v(op("Pad", n(x), p, constant("padv", new float[] {value})), d);
+        int r = d.length;
+        Dim[] all = new Dim[2 * r];
+        Arrays.fill(all, Dim.of(0));
+        for (int i = 0; i < pads.length / 2; i++) {
+            int axis = r - 1 - i;
+            all[axis] = pads[2 * i];
+            all[r + axis] = pads[2 * i + 1];
+            d[axis] = d[axis].plus(pads[2 * i]).plus(pads[2 * i + 1]);
+        }
+        return v(op("Pad", n(x), shapeValue(all), constant("padv", new float[] {value})), d);
     }
 
     @Override
@@ -540,29 +546,6 @@ public final class OnnxOps implements Ops {
     }
 
     // --- ops added for Swinv2 ---
-
-    /** ONNX Pad with the (begin..., end...) pads of every axis built from F.pad's trailing pairs. */
-    @Override
-    public Tensor padTrailing(Tensor x, Dim[] pads, float value) {
-        boolean zero = true;
-        for (Dim p : pads) {
-            zero &= p.isKnown() && p.value() == 0;
-        }
-        if (zero) {
-            return x;
-        }
-        Dim[] d = x.dims();
-        int r = d.length;
-        Dim[] all = new Dim[2 * r];
-        Arrays.fill(all, Dim.of(0));
-        for (int i = 0; i < pads.length / 2; i++) {
-            int axis = r - 1 - i;
-            all[axis] = pads[2 * i];
-            all[r + axis] = pads[2 * i + 1];
-            d[axis] = d[axis].plus(pads[2 * i]).plus(pads[2 * i + 1]);
-        }
-        return v(op("Pad", n(x), shapeValue(all), constant("padv", new float[] {value})), d);
-    }
 
     /** ReduceL2 over the last axis (opset 17: axes as an attribute), clamped below at eps, then Div. */
     @Override

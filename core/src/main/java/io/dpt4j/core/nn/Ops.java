@@ -71,7 +71,11 @@ public interface Ops {
     /** torch.nn.functional.group_norm; weight and bias [C]. */
     Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps);
 
-    /** Constant padding of the last two dims; {@code pads} = (left, right, top, bottom) as F.pad. */
+    /**
+     * torch.nn.functional.pad with a constant value and any number of (before, after) pairs, last
+     * dimension first, in F.pad's order: (left, right, top, bottom) on [N, C, H, W], or (0, 0, left,
+     * right, top, bottom) on [B, H, W, C]. All-zero pads return {@code x} itself.
+     */
     Tensor pad(Tensor x, Dim[] pads, float value);
 
     Tensor maxPool2d(Tensor x, int kernel, int stride);
@@ -108,12 +112,6 @@ public interface Ops {
     Tensor gather(Tensor x, int axis, Tensor indices);
 
     // --- ops added for Swinv2 ---
-
-    /**
-     * torch.nn.functional.pad with a constant value and any number of (before, after) pairs, last
-     * dimension first, in F.pad's order (e.g. (0, 0, left, right, top, bottom) on [B, H, W, C]).
-     */
-    Tensor padTrailing(Tensor x, Dim[] pads, float value);
 
     /** torch.nn.functional.normalize(x, p=2, dim=-1, eps): {@code x / max(||x||_2, eps)} over the last dim. */
     Tensor l2Normalize(Tensor x, double eps);

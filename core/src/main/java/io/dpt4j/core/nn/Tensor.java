@@ -222,8 +222,8 @@ public abstract class Tensor {
     // --- ops added for Swinv2 ---
 
     /** F.pad(x, pads, value=value): (before, after) pairs, last dimension first. */
-    public Tensor padTrailing(float value, Dim... pads) {
-        return ops().padTrailing(this, pads, value);
+    public Tensor pad(float value, Dim... pads) {
+        return ops().pad(this, pads, value);
     }
 
     /** F.normalize(x, dim=-1, eps=eps) (p = 2). */
