@@ -72,13 +72,6 @@ public final class DPTForDepthEstimation extends PreTrainedModel<DPTConfig, Dept
     }
 
     @Override
-    public Object[] onnxInputDims() {
-        // DPT-Hybrid only accepts its configured image_size (as transformers)
-        return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
-                : super.onnxInputDims();
-    }
-
-    @Override
     public boolean supportsOnnx() {
         Block b = (Block) block;
         return b.backbone == null || ((Backbone) b.backbone).supportsGraph();

@@ -74,12 +74,6 @@ public final class DPTForSemanticSegmentation extends PreTrainedModel<DPTConfig,
     }
 
     @Override
-    public Object[] onnxInputDims() {
-        return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
-                : super.onnxInputDims();
-    }
-
-    @Override
     protected Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx) {
         Block b = (Block) block;
         DPTForDepthEstimation.Features f = DPTForDepthEstimation.features(config, b.dpt, null, pixelValues, ctx);

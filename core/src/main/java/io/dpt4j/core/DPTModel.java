@@ -73,12 +73,6 @@ public final class DPTModel extends PreTrainedModel<DPTConfig, BaseModelOutputWi
     }
 
     @Override
-    public Object[] onnxInputDims() {
-        return config.isHybrid ? new Object[] {"batch", numChannels(), (long) config.imageSize[0], (long) config.imageSize[1]}
-                : super.onnxInputDims();
-    }
-
-    @Override
     protected Map<String, Tensor> forward(Tensor pixelValues, ForwardContext ctx) {
         DPTModelResult r = ((DPTModelBlock) block).forward(pixelValues, ctx, true);
         ctx.stage("backbone");

@@ -5,14 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import io.dpt4j.converters.Checkpoints;
 import io.dpt4j.converters.TensorReader;
+import io.dpt4j.core.config.PretrainedConfig;
 import io.dpt4j.core.loading.ConfigCheckpointCheck;
 import io.dpt4j.core.loading.LoadReport;
 import io.dpt4j.core.loading.StateDictLoader;
 import io.dpt4j.core.modeling.ForwardContext;
 import io.dpt4j.core.nn.EagerOps;
-import io.dpt4j.core.onnx.Int8Quantization;
 import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.nn.Tensor;
+import io.dpt4j.core.onnx.Int8Quantization;
 import io.dpt4j.core.outputs.ModelOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +31,7 @@ import java.util.Map;
  * @param <C> the config type
  * @param <O> the output type
  */
-public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoCloseable {
+public abstract class PreTrainedModel<C extends PretrainedConfig, O extends ModelOutput> implements AutoCloseable {
     protected final C config;
     protected final HfBlock block;
     protected final NDManager manager;
@@ -181,9 +182,11 @@ public abstract class PreTrainedModel<C, O extends ModelOutput> implements AutoC
     /** The output object from named arrays (the names {@link #forward(Tensor, ForwardContext)} uses). */
     protected abstract O output(Map<String, NDArray> named);
 
-    /** The graph input's dims: numbers, or names of symbolic sizes. */
+    /** The graph input's dims: numbers, or names of symbolic sizes (height and width fixed where the config fixes them). */
     public Object[] onnxInputDims() {
-        return new Object[] {"batch", numChannels(), "height", "width"};
+        int[] fixed = config.fixedInputSize();
+        return fixed == null ? new Object[] {"batch", numChannels(), "height", "width"}
+                : new Object[] {"batch", numChannels(), (long) fixed[0], (long) fixed[1]};
     }
 
     /** The number of input channels (pixel_values' dim 1). */

@@ -242,6 +242,12 @@ public final class DPTConfig implements PretrainedConfig {
         return architectures;
     }
 
+    /** DPT-Hybrid only accepts its configured {@code image_size}. */
+    @Override
+    public int[] fixedInputSize() {
+        return isHybrid ? imageSize.clone() : null;
+    }
+
     /** {@code image_size}, or the backbone's for a DPT on a DINOv2/BEiT/Swinv2 backbone (hybrids use their own). */
     @Override
     public int[] inputSize() {

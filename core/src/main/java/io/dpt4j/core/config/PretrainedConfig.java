@@ -19,4 +19,12 @@ public interface PretrainedConfig {
      * its backbone's where a separate backbone (DINOv2, BEiT, Swinv2) sets it.
      */
     int[] inputSize();
+
+    /**
+     * The only input size {height, width} the model accepts, or null when it takes any size (DPT-Hybrid's
+     * BiT embeddings check the input against {@code image_size}, as transformers does).
+     */
+    default int[] fixedInputSize() {
+        return null;
+    }
 }
