@@ -60,7 +60,7 @@ final class OptimizedModelCache {
                         .getBytes(StandardCharsets.UTF_8));
             }
             d.update(("ort " + OnnxRuntimeRunner.env().getVersion() + "|threads " + DptEngine.numThreads() + "|arena off|"
-                    + System.getProperty("os.arch") + "|" + cpuModel()).getBytes(StandardCharsets.UTF_8));
+                    + cpuKey()).getBytes(StandardCharsets.UTF_8));
             return dir.resolve(DIR).resolve(HexFormat.of().formatHex(d.digest(), 0, 12));
         } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
             return null;
@@ -78,12 +78,10 @@ final class OptimizedModelCache {
         return out;
     }
 
-    private static String cpuModel() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).limit(2).reduce("", String::concat);
-        } catch (IOException | UncheckedIOException e) {
-            return "unknown cpu";
-        }
+    /** The CPU the optimized model was made for (ONNX Runtime's optimized graphs are machine-specific). */
+    private static String cpuKey() {
+        CpuFeatures cpu = CpuFeatures.current();
+        return cpu.arch() + "|" + cpu.model() + "|" + String.join(" ", cpu.flags());
     }
 
     /** A fresh temporary folder beside the entry, or null if it cannot be made. */
