@@ -173,21 +173,9 @@ public final class BeitModeling {
 
         /** Returns {context, attention probabilities}; {@code sharedBias} is the encoder's shared bias or null. */
         Tensor[] forwardWithAttention(Tensor h, Window window, Tensor sharedBias) {
-            Dim b = h.dim(0);
-            Dim s = h.dim(1);
-            Tensor q = query.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
-            Tensor kT = key.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 3, 1);
-            Tensor v = value.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
-            Tensor scores = q.matmul(kT).div((float) Math.sqrt(headSize));
-            if (relativePositionBias != null) {
-                scores = scores.add(relativePositionBias.forward(window.height(), window.width(), window.index()));
-            }
-            if (sharedBias != null) {
-                scores = scores.add(sharedBias);
-            }
-            Tensor probs = scores.softmax(-1);
-            Tensor ctx = probs.matmul(v).transpose(0, 2, 1, 3).reshape(b, s, (long) heads * headSize);
-            return new Tensor[] {ctx, probs};
+            Tensor layerBias = relativePositionBias == null ? null
+                    : relativePositionBias.forward(window.height(), window.width(), window.index());
+            return DPTModeling.selfAttention(query, key, value, heads, headSize, h, false, layerBias, sharedBias);
         }
     }
 

@@ -147,11 +147,13 @@ public final class DPTModeling {
     // ------------------------------------------------------------------ encoder
 
     /**
-     * Multi-head self-attention of ViT-like encoders (DPT-ViT, DINOv2): {@code softmax(q k^T * scale) v}
-     * with {@code scale} multiplied (DINOv2) or {@code sqrt(head_size)} divided (ViT), as each
-     * transformers module writes it. Returns {context [B, S, heads*head_size], probabilities}.
+     * Multi-head self-attention of ViT-like encoders (DPT-ViT, DINOv2, BEiT): {@code softmax(q k^T * scale
+     * + biases) v} with {@code scale} multiplied (DINOv2) or {@code sqrt(head_size)} divided (ViT, BEiT), as
+     * each transformers module writes it; {@code scoreBiases} (BEiT's relative position biases, null ones
+     * skipped) are added in order. Returns {context [B, S, heads*head_size], probabilities}.
      */
-    static Tensor[] selfAttention(Linear query, Linear key, Linear value, int heads, int headSize, Tensor h, boolean multiply) {
+    static Tensor[] selfAttention(Linear query, Linear key, Linear value, int heads, int headSize, Tensor h, boolean multiply,
+            Tensor... scoreBiases) {
         Dim b = h.dim(0);
         Dim s = h.dim(1);
         Tensor q = query.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
@@ -159,6 +161,11 @@ public final class DPTModeling {
         Tensor v = value.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
         Tensor scores = q.matmul(kT);
         scores = multiply ? scores.mul((float) Math.pow(headSize, -0.5)) : scores.div((float) Math.sqrt(headSize));
+        for (Tensor bias : scoreBiases) {
+            if (bias != null) {
+                scores = scores.add(bias);
+            }
+        }
         Tensor probs = scores.softmax(-1);
         Tensor ctx = probs.matmul(v).transpose(0, 2, 1, 3).reshape(b, s, (long) heads * headSize);
         return new Tensor[] {ctx, probs};
