@@ -49,13 +49,13 @@ public final class BenchCommand implements Command {
     }
 
     static final String HELP = String.join("\n",
-            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32|int8]",
+            "usage: ./dpt bench --model DIR_OR_ID [--size HxW] [--batch N] [--threads N] [--dtype f32|int8|int8-conv]",
             "                   [--warmup K] [--runs R]",
             "",
             "  --size HxW     input size (default: the config's image_size)",
             "  --batch N      images per forward (default 1)",
             "  --threads N    libtorch intra-op threads (default: all cores)",
-            "  --dtype        f32 (default) or int8 (ONNX Runtime): int8 benches int8 and f32 in the same run, their timed",
+            "  --dtype        f32 (default), int8 or int8-conv (ONNX Runtime): int8 benches int8 and f32 in one run, their timed",
             "                 runs alternating, and reports both times, the speed-up, int8's error against f32 on the bench",
             "                 input (relative L2 and max|diff| / (max - min)), the time to quantize, and int8's peak RSS",
             "                 (taken before the f32 model loads)",
@@ -82,8 +82,8 @@ public final class BenchCommand implements Command {
                     + "libtorch has no fast f16 CPU matmul; f32 and int8 (ONNX Runtime) run");
         }
         InferenceDtype dtype = DtypeArg.parse(a);
-        if (dtype == InferenceDtype.INT8) {
-            return runInt8(a);
+        if (dtype.isInt8()) {
+            return runInt8(a, dtype);
         }
         String cpu = CpuFeatures.current().summary();
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
@@ -181,7 +181,7 @@ public final class BenchCommand implements Command {
      * int8's alone), then an f32 model on the same weights; the timed runs alternate between the two
      * (int8, f32, int8, ...) so that load from other processes hits both alike.
      */
-    private int runInt8(Args a) throws Exception {
+    private int runInt8(Args a, InferenceDtype dtype) throws Exception {
         int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
         int batch = a.getInt("batch", 1);
         int warmup = a.getInt("warmup", 2);
@@ -199,14 +199,15 @@ public final class BenchCommand implements Command {
         long t0 = System.nanoTime();
         PreTrainedModel<?, ?> loaded;
         try {
-            loaded = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).dtype(InferenceDtype.INT8));
+            loaded = AutoModel.fromPretrained(dir, HubArgs.loadOptions(a).dtype(dtype));
         } catch (UnsupportedOperationException e) {
             throw new CliException(e.getMessage());
         }
         try (PreTrainedModel<?, ?> int8 = loaded; NDManager m = DptEngine.newManager()) {
             double loadS = (System.nanoTime() - t0) / 1e9;
             int[] hw = size(a, dir);
-            System.out.printf(Locale.ROOT, "model: %s%nengine: ONNX Runtime, %d threads%nload: %.3f s%n", int8, threads, loadS);
+            System.out.printf(Locale.ROOT, "model: %s%nengine: ONNX Runtime, %d threads; dtype %s (timed as \"int8\" below)%nload: %.3f s%n", int8, threads,
+                    dtype.shortName(), loadS);
             m.getEngine().setRandomSeed(0);
             NDArray x = m.randomUniform(-1f, 1f, new Shape(batch, 3, hw[0], hw[1]));
             double gop = int8.onnxFlops(x.getShape().getShape()) / 1e9;
@@ -252,11 +253,11 @@ public final class BenchCommand implements Command {
                 System.out.printf(Locale.ROOT, "peak RSS: %d MB after the int8 phase (for f32 alone run --dtype f32)%n", int8Rss);
                 System.out.printf(Locale.ROOT,
                         "{\"model\": \"%s\", \"engine\": \"onnxruntime\", \"batch\": %d, \"height\": %d, \"width\": %d, \"threads\": %d, "
-                                + "\"dtype\": \"int8\", \"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
+                                + "\"dtype\": \"%s\", \"median_s\": %.4f, \"min_s\": %.4f, \"first_s\": %.4f, \"load_s\": %.4f, \"gflop\": %.2f, "
                                 + "\"f32_median_s\": %.4f, \"f32_min_s\": %.4f, \"int8_median_s\": %.4f, \"speedup\": %.3f, \"speedup_min\": %.3f, "
                                 + "\"relative_l2\": %.6f, \"max_diff_over_range\": %.6f, \"quantize_s\": %.3f, \"int8_peak_rss_mb\": %d, "
                                 + "\"cpu\": \"%s\"}%n",
-                        json(dir.toString()), batch, hw[0], hw[1], threads, mi, ti[0], int8First, loadS, gop, mf, tf[0], mi, speedup,
+                        json(dir.toString()), batch, hw[0], hw[1], threads, dtype.shortName(), mi, ti[0], int8First, loadS, gop, mf, tf[0], mi, speedup,
                         tf[0] / ti[0], err[0], err[1], q.seconds(), int8Rss, json(cpu.summary()));
             }
         }

@@ -11,7 +11,9 @@ import io.dpt4j.core.CoreConstants;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.djl.DjlModelFormat;
 import io.dpt4j.core.InferenceDtype;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +52,7 @@ public final class ConvertCommand implements Command {
     @Override
     public int run(List<String> argv) throws Exception {
         if (argv.contains("--help") || argv.contains("-h")) {
-            out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16|int8] [--max-shard-size SIZE]\n"
+            out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16|int8|int8-conv] [--max-shard-size SIZE]\n"
                     + "                     [--format hf|djl|onnx] [--size HxW] [--force]\n\n"
                     + "                     [--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only]\n\n"
                     + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
@@ -60,7 +62,8 @@ public final class ConvertCommand implements Command {
                     + "--format onnx [--size HxW] writes model.onnx (opset 17, f32) with symbolic batch, height and width\n"
                     + "     (one file for every input size; DPT-Hybrid keeps its configured image_size); --size fixes [1, 3, H, W]\n"
                     + "     --dtype int8 with it: matmul weights quantized to int8 per output channel, activations at run\n"
-                    + "     time (ONNX Runtime's DynamicQuantizeMatMul, domain com.microsoft); ~1% relative error vs f32\n"
+                    + "     time (ONNX Runtime's DynamicQuantizeMatMul, domain com.microsoft); --dtype int8-conv also the\n"
+                    + "     decoder's wide 3x3 convolutions (MatMulIntegerToFloat over a uint8 im2col)\n"
                     + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
                     + "     Serving / Criteria users; its parameters are f32.");
             return 0;
@@ -71,9 +74,10 @@ public final class ConvertCommand implements Command {
         Path output = Path.of(a.require("output"));
         DType dtype = null;
         String format = a.get("format", "hf");
-        boolean int8 = "int8".equalsIgnoreCase(a.get("dtype", ""));
+        InferenceDtype quantized = quantizedDtype(a.get("dtype", ""));
+        boolean int8 = quantized != null;
         if (int8 && !format.equals("onnx")) {
-            throw new CliException("--dtype int8 is for --format onnx (a quantized model.onnx); checkpoints hold f32, f16 or bf16");
+            throw new CliException("--dtype " + quantized.shortName() + " is for --format onnx (a quantized model.onnx); checkpoints hold f32, f16 or bf16");
         }
         if (a.has("dtype") && !int8) {
             try {
@@ -105,7 +109,7 @@ public final class ConvertCommand implements Command {
                 Path tmp = Files.createTempDirectory("dpt-convert-hf");
                 try {
                     print(CheckpointConverter.convert(source, tmp.resolve("hf"), opts));
-                    writeOnnx(tmp.resolve("hf"), output, a.get("size"), int8 ? InferenceDtype.INT8 : InferenceDtype.FLOAT32);
+                    writeOnnx(tmp.resolve("hf"), output, a.get("size"), int8 ? quantized : InferenceDtype.FLOAT32);
                 } finally {
                     OutputFiles.deleteTree(tmp);
                 }
@@ -149,12 +153,18 @@ public final class ConvertCommand implements Command {
             int[] hw = size == null ? null : BenchCommand.size(size, hf);
             OutputFiles.directoryAtomically(output, dir -> {
                 Files.createDirectories(dir);
-                Files.write(dir.resolve("model.onnx"), hw == null ? model.toOnnx() : model.toOnnx(1, 3, hw[0], hw[1]));
+                try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(dir.resolve("model.onnx")), 1 << 20)) {
+                    if (hw == null) {
+                        model.writeOnnx(os);
+                    } else {
+                        model.writeOnnx(os, 1, 3, hw[0], hw[1]);
+                    }
+                }
                 OutputFiles.copyConfigs(hf, dir);
             });
             String input = hw == null ? Arrays.toString(model.onnxInputDims()) : "[1, 3, " + hw[0] + ", " + hw[1] + "]";
             out.printf("wrote %s/model.onnx (opset 17, input pixel_values %s, %s)%n", output, input,
-                    dtype == InferenceDtype.INT8 ? "int8 weights: DynamicQuantizeMatMul (com.microsoft domain), needs ONNX Runtime" : "f32");
+                    dtype.isInt8() ? "int8 weights: DynamicQuantizeMatMul (com.microsoft domain), needs ONNX Runtime" : "f32");
         }
     }
 
@@ -208,6 +218,16 @@ public final class ConvertCommand implements Command {
                     unused.isEmpty() ? "none" : unused.size() + " " + unused.subList(0, Math.min(5, unused.size())));
         } catch (Exception e) {
             out.println("graph check: skipped (" + e.getMessage() + ")");
+        }
+    }
+
+    /** int8 or int8-conv (a quantized model.onnx), else null (a checkpoint dtype, or none). */
+    static InferenceDtype quantizedDtype(String d) {
+        try {
+            InferenceDtype t = InferenceDtype.parse(d);
+            return t.isInt8() ? t : null;
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 }

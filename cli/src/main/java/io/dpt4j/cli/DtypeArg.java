@@ -8,9 +8,10 @@ import io.dpt4j.core.InferenceDtype;
 final class DtypeArg {
     private DtypeArg() {}
 
-    static final String HELP = "  --dtype D            f32 (default) or int8: dynamic int8 quantization on ONNX Runtime (weights per\n"
-            + "                       output channel, activations per tensor; ~1% relative error vs f32; fast on CPUs\n"
-            + "                       with AVX512-VNNI, AVX-VNNI or AMX-INT8, possibly slower without)";
+    static final String HELP = "  --dtype D            f32 (default), int8 or int8-conv: dynamic int8 quantization on ONNX Runtime\n"
+            + "                       (weights per output channel, activations per tensor) of the linear layers, and\n"
+            + "                       with int8-conv also of the decoder's wide convolutions (faster, larger error);\n"
+            + "                       fast on CPUs with AVX512-VNNI, AVX-VNNI or AMX-INT8, possibly slower without";
 
     /** The dtype given (default f32); int8 with {@code --engine pytorch} is refused. Warns on CPUs without int8 dot products. */
     static InferenceDtype parse(Args a) {
@@ -21,9 +22,9 @@ final class DtypeArg {
         } catch (IllegalArgumentException e) {
             throw new CliException("--dtype: " + e.getMessage());
         }
-        if (dtype == InferenceDtype.INT8) {
+        if (dtype.isInt8()) {
             if (EngineArg.parseOrNull(a) == ExecutionEngine.PYTORCH) {
-                throw new CliException("--dtype int8 runs on ONNX Runtime only; drop --engine pytorch (or use --engine onnxruntime)");
+                throw new CliException("--dtype " + dtype.shortName() + " runs on ONNX Runtime only; drop --engine pytorch (or use --engine onnxruntime)");
             }
             String warning = CpuFeatures.current().int8Warning();
             if (warning != null) {

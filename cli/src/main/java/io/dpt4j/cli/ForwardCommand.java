@@ -78,7 +78,7 @@ public final class ForwardCommand implements Command {
         DptEngine.setNumThreads(a.getInt("threads", 0));
         ExecutionEngine engine = EngineArg.parse(a);
         InferenceDtype dtype = DtypeArg.parse(a);
-        boolean int8 = dtype == InferenceDtype.INT8;
+        boolean int8 = dtype.isInt8();
         if (int8 && a.has("debug")) {
             throw new CliException("--debug needs --dtype f32: the int8 graph has no intermediates");
         }

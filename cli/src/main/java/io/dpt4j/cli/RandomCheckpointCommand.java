@@ -1,6 +1,8 @@
 package io.dpt4j.cli;
 
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpt4j.converters.DType;
 import io.dpt4j.converters.SafetensorsWriter;
 import io.dpt4j.converters.TensorData;
@@ -37,8 +39,12 @@ public final class RandomCheckpointCommand implements Command {
             "usage: ./dpt random-checkpoint --config CONFIG.json --output DIR [--seed N] [--force]",
             "",
             "Writes DIR/config.json and DIR/model.safetensors (F32) with every weight the config's",
-            "architecture declares: normal(0, 0.02) for weights, 1 for norm scales and running variances,",
-            "0 for biases and running means. The outputs are meaningless; the timings are real.");
+            "architecture declares, initialised as transformers' _init_weights does for a model built from",
+            "the config: normal(0, initializer_range) for weights, 1 for norm scales and running variances,",
+            "0 for biases, running means, mask tokens and BEiT's relative position bias tables, the config's",
+            "layer-scale value for DINOv2/BEiT layer scales, ln(10) for Swinv2's logit scales, and 0 for the",
+            "class token and position embeddings of every backbone but DINOv2 (which draws them like weights).",
+            "The outputs are meaningless; the timings are real, and so is int8's error against f32.");
 
     @Override
     public int run(List<String> argv) throws Exception {
@@ -56,6 +62,7 @@ public final class RandomCheckpointCommand implements Command {
         long seed = a.getInt("seed", 0);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         long params = 0;
+        InitRules rules = InitRules.of(new ObjectMapper().readTree(config.toFile()));
         try (PreTrainedModel<?, ?> model = AutoModel.fromConfig(config)) {
             SplittableRandom rnd = new SplittableRandom(seed);
             for (Map.Entry<String, Shape> e : model.block().namedShapes().entrySet()) {
@@ -64,10 +71,10 @@ public final class RandomCheckpointCommand implements Command {
                 long n = e.getValue().size();
                 ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(n * 4)).order(ByteOrder.LITTLE_ENDIAN);
                 FloatBuffer fb = buf.asFloatBuffer();
-                boolean ones = k.endsWith("running_var") || isNormScale(k);
-                boolean zeros = k.endsWith("bias") || k.endsWith("running_mean");
+                Double constant = rules.constant(k);
+                double std = rules.std(k);
                 for (long i = 0; i < n; i++) {
-                    fb.put(ones ? 1f : zeros ? 0f : (float) (rnd.nextGaussian() * 0.02));
+                    fb.put(constant != null ? constant.floatValue() : (float) (rnd.nextGaussian() * std));
                 }
                 tensors.put(k, new TensorData(DType.F32, shape, buf));
                 params += n;
@@ -86,6 +93,47 @@ public final class RandomCheckpointCommand implements Command {
                 params * 4 / 1e6, out);
         System.out.println(out);
         return 0;
+    }
+
+    /**
+     * What transformers' {@code _init_weights} gives each parameter of a model built from a config
+     * (DPT, DPT-Hybrid/BiT, DINOv2, BEiT, Swinv2, Depth Anything). It matters beyond looks: a layer
+     * scale of ~0 instead of 1 turns a DINOv2 backbone into a nearly linear map, which would make
+     * int8's measured error meaningless.
+     */
+    record InitRules(double std, double backboneStd, String backboneType, double layerScale) {
+        static InitRules of(JsonNode config) {
+            JsonNode b = config.path("backbone_config");
+            String type = b.path("model_type").asText("");
+            double layerScale = "beit".equals(type) ? b.path("layer_scale_init_value").asDouble(0.1)
+                    : b.path("layerscale_value").asDouble(1.0);
+            double std = config.path("initializer_range").asDouble(0.02);
+            return new InitRules(std, b.path("initializer_range").asDouble(std), type, layerScale);
+        }
+
+        /** The constant a parameter starts at, or null for a random draw. */
+        Double constant(String k) {
+            if (k.endsWith("running_var") || isNormScale(k)) {
+                return 1.0;
+            }
+            if (k.endsWith("bias") || k.endsWith("running_mean") || k.endsWith("mask_token") || k.endsWith("relative_position_bias_table")) {
+                return 0.0;
+            }
+            if (k.endsWith("lambda1") || k.endsWith("lambda_1") || k.endsWith("lambda_2")) {
+                return layerScale;
+            }
+            if (k.endsWith("logit_scale")) {
+                return Math.log(10);
+            }
+            if ((k.endsWith("cls_token") || k.endsWith("position_embeddings")) && !"dinov2".equals(backboneType)) {
+                return 0.0;
+            }
+            return null;
+        }
+
+        double std(String k) {
+            return k.startsWith("backbone.") ? backboneStd : std;
+        }
     }
 
     static boolean isNormScale(String k) {

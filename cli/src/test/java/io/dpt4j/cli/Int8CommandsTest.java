@@ -102,7 +102,7 @@ class Int8CommandsTest {
         assertTrue(r.err().contains("--format onnx"), r.err());
         r = CliTestSupport.run("bench", "--model", MODEL.toString(), "--dtype", "int4");
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("expected f32 or int8"), r.err());
+        assertTrue(r.err().contains("expected f32, int8 or int8-conv"), r.err());
     }
 
     @Test

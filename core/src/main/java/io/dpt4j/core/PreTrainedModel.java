@@ -15,7 +15,9 @@ import io.dpt4j.core.nn.HfBlock;
 import io.dpt4j.core.nn.Tensor;
 import io.dpt4j.core.onnx.Int8Quantization;
 import io.dpt4j.core.outputs.ModelOutput;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +108,7 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph "
                     + "(its backbone is not written for both engines yet); use the pytorch engine");
         }
-        if (engine == ExecutionEngine.PYTORCH && dtype == InferenceDtype.INT8) {
+        if (engine == ExecutionEngine.PYTORCH && dtype.isInt8()) {
             throw new IllegalArgumentException("dtype int8 runs on ONNX Runtime only; use the onnxruntime (or auto) engine, or dtype f32 on pytorch");
         }
         this.engine = engine;
@@ -123,7 +125,7 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
      */
     public synchronized void setDtype(InferenceDtype dtype) {
         ensureOpen();
-        if (dtype == InferenceDtype.INT8) {
+        if (dtype.isInt8()) {
             if (!supportsOnnx()) {
                 throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph, "
                         + "so no int8; use dtype f32");
@@ -198,11 +200,25 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
      * ONNX Runtime's {@code com.microsoft.DynamicQuantizeMatMul} (full int8 weight range, for VNNI/AMX/ARM CPUs).
      */
     public byte[] toOnnx(long... inputShape) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writeOnnx(out, inputShape);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * {@link #toOnnx} written to {@code out} as it is serialised: the weights are streamed from the
+     * loaded (memory-mapped) tensors, so a model of any size is written without a copy on the heap.
+     */
+    public void writeOnnx(OutputStream out, long... inputShape) throws IOException {
         ensureOpen();
         if (!supportsOnnx()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX graph");
         }
-        return OnnxRuntimeRunner.export(this, inputShape.length == 0 ? null : inputShape, dtype);
+        OnnxRuntimeRunner.export(this, inputShape.length == 0 ? null : inputShape, dtype, out);
     }
 
     /** FLOPs of one forward at this input shape, counted on the ONNX graph (no pass is run). */
@@ -219,7 +235,7 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
         ensureOpen();
         NDManager caller = pixelValues.getManager();
         boolean primaryOnly = !options.outputHiddenStates && !options.outputAttentions && !options.captureIntermediates;
-        if (dtype == InferenceDtype.INT8 && !primaryOnly) {
+        if (dtype.isInt8() && !primaryOnly) {
             throw new UnsupportedOperationException("an int8 " + getClass().getSimpleName() + " returns the primary outputs only "
                     + "(no hidden states, attentions or intermediates); use dtype f32 for those");
         }
@@ -330,7 +346,7 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
 
     static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {
         try {
-            if (options != null && options.engine() == ExecutionEngine.PYTORCH && options.dtype() == InferenceDtype.INT8) {
+            if (options != null && options.engine() == ExecutionEngine.PYTORCH && options.dtype().isInt8()) {
                 throw new IllegalArgumentException("dtype int8 runs on ONNX Runtime only; use the onnxruntime (or auto) engine, "
                         + "or dtype f32 on pytorch");
             }

@@ -103,7 +103,7 @@ public final class BitModeling {
                 x = dynamicPad(x, kernel, stride, dilation, 0);
             }
             Ops o = x.ops();
-            return o.conv2d(x, o.weight(weight, standardizedWeight()), null, stride,
+            return o.conv2d(x, o.weight(fullName(weight), standardizedWeight()), null, stride,
                     new long[] {padding, padding, padding, padding}, dilation, groups);
         }
     }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayDeque;
@@ -82,7 +81,7 @@ public final class EagerOps implements Ops {
     }
 
     @Override
-    public Tensor weight(Parameter p, NDArray value) {
+    public Tensor weight(String name, NDArray value) {
         return new Eager(this, value, true);
     }
 

@@ -122,10 +122,15 @@ public abstract class HfBlock extends AbstractBlock {
         hfChildren.forEach((n, c) -> c.registerFullNames(prefix + n + "."));
     }
 
+    /** The full checkpoint key of one of this block's parameters (its short name before registration). */
+    protected String fullName(Parameter p) {
+        return fullNames.getOrDefault(p, p.getName());
+    }
+
     /** The array of a loaded parameter (fails with the parameter's key if it was never loaded). */
     protected NDArray v(Parameter p) {
         if (!p.isInitialized()) {
-            String name = fullNames.getOrDefault(p, p.getName());
+            String name = fullName(p);
             throw new IllegalStateException("weight '" + name + "' was not in the checkpoint (loaded with missing keys allowed), so this model cannot run");
         }
         return p.getArray();
@@ -155,12 +160,12 @@ public abstract class HfBlock extends AbstractBlock {
 
     /** A loaded parameter as a tensor of {@code ops}' engine (a graph initializer, or the weight itself). */
     protected Tensor w(Ops ops, Parameter p) {
-        return p == null ? null : ops.weight(p, v(p));
+        return p == null ? null : ops.weight(fullName(p), v(p));
     }
 
     /** A tensor derived from a parameter only ({@link #derived}), as a tensor of {@code ops}' engine. */
     protected Tensor w(Ops ops, String key, Parameter p, UnaryOperator<NDArray> f) {
-        return ops.weight(p, derived(key, p, f));
+        return ops.weight(fullName(p), derived(key, p, f));
     }
 
     /** The single-tensor forward of a module, written once for both engines. */

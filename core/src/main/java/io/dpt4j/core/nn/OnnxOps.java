@@ -2,7 +2,6 @@ package io.dpt4j.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import io.dpt4j.core.onnx.OnnxGraph;
 import java.nio.ByteBuffer;
@@ -223,19 +222,20 @@ public final class OnnxOps implements Ops {
     // ---------------------------------------------------------------- constants
 
     @Override
-    public Tensor weight(Parameter p, NDArray value) {
+    public Tensor weight(String key, NDArray value) {
         long[] shape = value.getShape().getShape();
         String name = weights.get(value);
         if (dry) {
             name = "w";
         } else if (name == null) {
             NDArray f = value.getDataType() == DataType.FLOAT32 ? value : value.toType(DataType.FLOAT32, false);
-            String hint = p == null ? "w" : p.getName();
-            if (!inline && f.size() >= EXTERNAL_MIN_ELEMENTS) {
+            String hint = key == null ? "w" : key;
+            if (f.size() >= EXTERNAL_MIN_ELEMENTS) {
                 // A view of the tensor's memory (a weight mapped from safetensors, or a derived tensor kept
-                // with the weights): no copy into the model bytes.
+                // with the weights): no copy into the model bytes, nor (inline) into the heap before the
+                // file is streamed.
                 ByteBuffer view = ((PtNDArray) f).toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
-                name = g.external(hint, view, shape);
+                name = inline ? g.initializer(g.fresh(hint), OnnxGraph.FLOAT, shape, view, false) : g.external(hint, view, shape);
             } else {
                 name = constantRaw(hint, f.toByteArray(), shape);
             }

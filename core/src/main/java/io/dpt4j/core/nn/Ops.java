@@ -1,7 +1,6 @@
 package io.dpt4j.core.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
 import java.util.function.Function;
 
 /**
@@ -14,8 +13,12 @@ import java.util.function.Function;
  * {@link Tensor}, which delegate here.
  */
 public interface Ops {
-    /** A loaded parameter (or a tensor derived from parameters only), as a tensor of this engine. */
-    Tensor weight(Parameter p, NDArray value);
+    /**
+     * A loaded parameter (or a tensor derived from parameters only), as a tensor of this engine.
+     * {@code name} is its full Hugging Face key (the graph names the initializer after it, and graph
+     * passes such as int8 quantization choose layers by it).
+     */
+    Tensor weight(String name, NDArray value);
 
     /** A small float constant computed in Java (e.g. a mask or a table that depends on the config). */
     Tensor constant(float[] data, long... shape);

@@ -23,7 +23,7 @@
  *   <li><b>Parameters.</b> {@code w(o, weight)} gives a loaded parameter as a tensor of that engine (a
  *       zero-copy external initializer in the graph). A tensor that depends on weights only (BiT's
  *       standardised weight, a relative-position index table) is computed once on NDArrays with
- *       {@code derived(key, p, fn)} and handed over with {@code o.weight(p, derivedArray)}; small
+ *       {@code derived(key, p, fn)} and handed over with {@code o.weight(fullName(p), derivedArray)}; small
  *       config-only tables use {@code o.constant(float[], shape)}. Use {@link io.dpt4j.core.nn.Layers}
  *       (Linear is a Gemm on the stored [out, in] weight, which graph passes such as int8
  *       quantization look for).</li>

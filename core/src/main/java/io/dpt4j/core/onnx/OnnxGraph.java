@@ -1,5 +1,9 @@
 package io.dpt4j.core.onnx;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -247,28 +251,82 @@ public final class OnnxGraph {
 
     /** The ModelProto bytes (external weights are referenced, not included). */
     public byte[] toModelBytes(String graphName) {
-        Protobuf g = new Protobuf();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writeModel(graphName, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Tensors at least this large are streamed from their buffers rather than copied into a message. */
+    private static final int STREAM_MIN_BYTES = 1 << 16;
+
+    /**
+     * Writes the ModelProto to {@code out}. Large inline tensors are streamed from their buffers (a
+     * memory-mapped checkpoint's pages, say), so writing a 1.4 GB model holds no copy of its weights.
+     */
+    public void writeModel(String graphName, OutputStream out) throws IOException {
+        List<Object> parts = new ArrayList<>(); // Protobuf messages and raw ByteBuffers, in file order
+        Protobuf head = new Protobuf();
         boolean microsoft = false;
         for (Node n : nodes) {
-            g.message(1, nodeProto(n));
+            head.message(1, nodeProto(n));
             microsoft |= n.domain().equals(MICROSOFT_DOMAIN);
         }
-        g.string(2, graphName);
+        head.string(2, graphName);
+        parts.add(head);
+        Protobuf small = new Protobuf();
         for (Initializer i : initializers.values()) {
-            g.message(5, tensorProto(i));
+            ByteBuffer data = i.data().duplicate();
+            data.position(0);
+            if (i.external() || data.remaining() < STREAM_MIN_BYTES) {
+                small.message(5, tensorProto(i));
+                continue;
+            }
+            Protobuf t = tensorHeader(i);
+            int n = data.remaining();
+            Protobuf lead = new Protobuf().header(5, t.size() + fieldHeaderSize(9, n) + (long) n);
+            lead.append(t).header(9, n);
+            parts.add(lead);
+            parts.add(data);
         }
         for (Protobuf i : inputs) {
-            g.message(11, i);
+            small.message(11, i);
         }
         for (Protobuf o : outputs) {
-            g.message(12, o);
+            small.message(12, o);
         }
-        Protobuf model = new Protobuf().int64(1, 8).string(2, "dpt4j").string(3, "0.1.0").message(7, g)
-                .message(8, new Protobuf().string(1, "").int64(2, OPSET));
+        parts.add(small);
+        long graphSize = 0;
+        for (Object p : parts) {
+            graphSize += p instanceof Protobuf ? ((Protobuf) p).size() : ((ByteBuffer) p).remaining();
+        }
+        new Protobuf().int64(1, 8).string(2, "dpt4j").string(3, "0.1.0").header(7, graphSize).writeTo(out);
+        byte[] chunk = new byte[1 << 20];
+        for (Object p : parts) {
+            if (p instanceof Protobuf) {
+                ((Protobuf) p).writeTo(out);
+            } else {
+                ByteBuffer b = (ByteBuffer) p;
+                while (b.hasRemaining()) {
+                    int len = Math.min(chunk.length, b.remaining());
+                    b.get(chunk, 0, len);
+                    out.write(chunk, 0, len);
+                }
+            }
+        }
+        Protobuf opsets = new Protobuf().message(8, new Protobuf().string(1, "").int64(2, OPSET));
         if (microsoft) {
-            model.message(8, new Protobuf().string(1, MICROSOFT_DOMAIN).int64(2, 1));
+            opsets.message(8, new Protobuf().string(1, MICROSOFT_DOMAIN).int64(2, 1));
         }
-        return model.toByteArray();
+        opsets.writeTo(out);
+    }
+
+    /** Bytes of a length-delimited field's key and length varint. */
+    private static int fieldHeaderSize(int field, long length) {
+        return new Protobuf().header(field, length).size();
     }
 
     private static Protobuf nodeProto(Node node) {
@@ -311,13 +369,19 @@ public final class OnnxGraph {
         return n;
     }
 
-    private static Protobuf tensorProto(Initializer i) {
+    /** A TensorProto's dims, type and name: everything but its data. */
+    private static Protobuf tensorHeader(Initializer i) {
         Protobuf t = new Protobuf();
         for (long d : i.dims()) {
             t.int64(1, d);
         }
         t.int64(2, i.elemType());
         t.string(8, i.name());
+        return t;
+    }
+
+    private static Protobuf tensorProto(Initializer i) {
+        Protobuf t = tensorHeader(i);
         ByteBuffer data = i.data().duplicate();
         data.position(0);
         if (i.external()) {

@@ -1,6 +1,9 @@
 package io.dpt4j.core.onnx;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** The few protobuf wire-format primitives an ONNX model file needs (varints, fixed32, length-delimited). */
@@ -46,7 +49,38 @@ final class Protobuf {
     }
 
     Protobuf message(int field, Protobuf m) {
-        return bytes(field, m.toByteArray());
+        key(field, 2);
+        varint(m.size());
+        return append(m);
+    }
+
+    /**
+     * The key and length of a length-delimited field whose {@code length} bytes the caller writes
+     * after this message (how large tensors are streamed instead of copied).
+     */
+    Protobuf header(int field, long length) {
+        key(field, 2);
+        varint(length);
+        return this;
+    }
+
+    /** Appends another message's bytes as they are (fields of the same message). */
+    Protobuf append(Protobuf other) {
+        try {
+            other.out.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return this;
+    }
+
+    /** The bytes written so far. */
+    int size() {
+        return out.size();
+    }
+
+    void writeTo(OutputStream o) throws IOException {
+        out.writeTo(o);
     }
 
     byte[] toByteArray() {

@@ -2,7 +2,6 @@ package io.dpt4j.core.pipelines;
 
 import io.dpt4j.core.AutoModel;
 import io.dpt4j.core.ExecutionEngine;
-import io.dpt4j.core.InferenceDtype;
 import io.dpt4j.core.LoadOptions;
 import io.dpt4j.core.PreTrainedModel;
 import io.dpt4j.core.processing.DPTImageProcessor;
@@ -20,7 +19,7 @@ public final class Pipelines {
      */
     public static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
-        if (options.engine() == null && options.dtype() != InferenceDtype.INT8) {
+        if (options.engine() == null && !options.dtype().isInt8()) {
             m.setEngine(defaultEngine(processor));
         }
         return m;

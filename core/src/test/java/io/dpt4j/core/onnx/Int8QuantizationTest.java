@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -188,7 +189,100 @@ class Int8QuantizationTest {
             Int8Quantization.Report r = Int8Quantization.apply(g, Int8Quantization.Options.defaults().withConv1x1(on));
             assertEquals(on ? 1 : 0, r.convs());
             long convs = g.nodes().stream().filter(n -> n.opType().equals("Conv")).count();
-            assertEquals(on ? 1 : 2, convs, "the 3x3 conv always stays float");
+            assertEquals(on ? 1 : 2, convs, "the 3x3 conv stays float unless convMinChannels asks");
         }
+    }
+
+    /** Direct float convolution, stride 1, "same" zero padding: [C, H, W] x [N, C, k, k] -> [N, H, W]. */
+    private static float[] conv(float[] x, int c, int h, int wd, float[] w, float[] bias, int n, int k) {
+        float[] y = new float[n * h * wd];
+        int p = k / 2;
+        for (int o = 0; o < n; o++) {
+            for (int i = 0; i < h; i++) {
+                for (int j = 0; j < wd; j++) {
+                    double s = bias == null ? 0 : bias[o];
+                    for (int ci = 0; ci < c; ci++) {
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) {
+                                int yy = i + ky - p;
+                                int xx = j + kx - p;
+                                if (yy >= 0 && yy < h && xx >= 0 && xx < wd) {
+                                    s += x[(ci * h + yy) * wd + xx] * w[((o * c + ci) * k + ky) * k + kx];
+                                }
+                            }
+                        }
+                    }
+                    y[(o * h + i) * wd + j] = (float) s;
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void sameConvolutionsBecomeAnInt8Im2colMatmulAtAnyInputSize() throws Exception {
+        int c = 8;
+        OnnxGraph g = new OnnxGraph();
+        String x = g.input("x", 1L, (long) c, "height", "width");
+        float[] w3 = gaussian(12 * c * 9, 11);
+        float[] b3 = gaussian(12, 12);
+        float[] w5 = gaussian(8 * c * 25, 13);
+        String y3 = g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {3, 3}, "pads", new long[] {1, 1, 1, 1}), x,
+                g.constant("w3", w3, 12, c, 3, 3), g.constant("b3", b3, 12));
+        String y5 = g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {5, 5}, "pads", new long[] {2, 2, 2, 2}), x,
+                g.constant("w5", w5, 8, c, 5, 5));
+        // strided, unpadded and narrow convolutions stay float (not graph outputs: ONNX Runtime drops them)
+        g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {3, 3}, "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {2, 2}),
+                x, g.constant("ws", gaussian(12 * c * 9, 14), 12, c, 3, 3));
+        g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {3, 3}), x, g.constant("wv", gaussian(12 * c * 9, 15), 12, c, 3, 3));
+        g.op("Conv", OnnxGraph.attrs("kernel_shape", new long[] {3, 3}, "pads", new long[] {1, 1, 1, 1}), x,
+                g.constant("wn", gaussian(4 * c * 9, 16), 4, c, 3, 3));
+        g.rename(y3, "y3");
+        g.rename(y5, "y5");
+        g.output("y3", 1L, 12L, "height", "width");
+        g.output("y5", 1L, 8L, "height", "width");
+        Int8Quantization.Report r = Int8Quantization.apply(g, Int8Quantization.Options.defaults().withConvMinChannels(8));
+        assertEquals(2, r.convs());
+        assertEquals(12L * c * 9 + 8L * c * 25, r.weightElements());
+        assertEquals(3L, g.nodes().stream().filter(n -> n.opType().equals("Conv")).count());
+        assertEquals(2L, g.nodes().stream().filter(n -> n.opType().equals("MatMulIntegerToFloat")).count());
+
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(g.toModelBytes("t"), new OrtSession.SessionOptions())) {
+            for (int[] hw : new int[][] {{5, 7}, {6, 4}}) {
+                int h = hw[0];
+                int wd = hw[1];
+                // non-negative input, like the ReLU before every DPT decoder conv, plus a few negatives
+                float[] in = gaussian(c * h * wd, 20 + h);
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = i % 5 == 0 ? in[i] : Math.abs(in[i]);
+                }
+                try (OnnxTensor xt = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), new long[] {1, c, h, wd});
+                        OrtSession.Result res = s.run(Map.of("x", xt), Set.of("y3", "y5"))) {
+                    assertRelativeL2(conv(in, c, h, wd, w3, b3, 12, 3), (float[][][][]) res.get("y3").get().getValue(), "3x3 at " + h + "x" + wd);
+                    assertRelativeL2(conv(in, c, h, wd, w5, null, 8, 5), (float[][][][]) res.get("y5").get().getValue(), "5x5 at " + h + "x" + wd);
+                }
+            }
+        }
+    }
+
+    private static void assertRelativeL2(float[] want, float[][][][] got, String what) {
+        double num = 0;
+        double den = 0;
+        int i = 0;
+        for (float[][] plane : got[0]) {
+            for (float[] row : plane) {
+                for (float v : row) {
+                    double d = v - want[i];
+                    num += d * d;
+                    den += want[i] * (double) want[i];
+                    i++;
+                }
+            }
+        }
+        assertEquals(want.length, i, what + ": element count");
+        double rel = Math.sqrt(num / den);
+        // One int8 conv on Gaussian data: about 1%; a wrong window order or padding would be ~100%.
+        assertTrue(rel > 1e-4 && rel < 0.02, what + ": relative L2 " + rel);
     }
 }
