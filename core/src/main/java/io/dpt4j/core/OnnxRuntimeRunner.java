@@ -133,13 +133,18 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         OrtSession s = sessions.get(key);
         if (s == null) {
             OnnxOps x = build(model, null, new ForwardContext(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing()), false);
-            if (dtype.isInt8()) {
-                lastQuantization = Int8Quantization.apply(x.graph(), int8Options(dtype, true));
-            }
-            byte[] bytes = x.graph().toModelBytes(model.getClass().getSimpleName());
+            Int8Quantization.Options q = dtype.isInt8() ? int8Options(dtype, true) : null;
+            String graphName = model.getClass().getSimpleName();
+            byte[] bytes = x.graph().toModelBytes(graphName);
             boolean plain = !ctx.outputHiddenStates && !ctx.outputAttentions && !ctx.capturing();
-            Path cached = plain ? OptimizedModelCache.location(model, bytes) : null;
-            if (cached != null && Files.isRegularFile(cached.resolve(OptimizedModelCache.MODEL))) {
+            // Keyed by the float graph and the quantization's options (not the quantized graph), so that a
+            // warm int8 start loads the saved model without quantizing the weights first.
+            Path cached = plain ? OptimizedModelCache.location(model, bytes, q == null ? "f32" : q.toString()) : null;
+            boolean saved = cached != null && Files.isRegularFile(cached.resolve(OptimizedModelCache.MODEL));
+            if (q != null && saved) {
+                lastQuantization = Int8Quantization.plan(x.graph(), q);
+            }
+            if (saved) {
                 try {
                     // ONNX Runtime's optimizations were applied when it was saved: load it as it is
                     OrtSession.SessionOptions o = options();
@@ -153,6 +158,10 @@ final class OnnxRuntimeRunner implements AutoCloseable {
                 }
             }
             if (s == null) {
+                if (q != null) {
+                    lastQuantization = Int8Quantization.apply(x.graph(), q);
+                    bytes = x.graph().toModelBytes(graphName);
+                }
                 OrtSession.SessionOptions o = options();
                 Map<String, OnnxTensorLike> ext = new LinkedHashMap<>();
                 for (OnnxGraph.Initializer i : x.graph().initializers().values()) {

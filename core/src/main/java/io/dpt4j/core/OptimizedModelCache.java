@@ -43,7 +43,7 @@ final class OptimizedModelCache {
     }
 
     /** Where this model's entry lives, or null when there is no writable checkpoint folder to keep it in. */
-    static Path location(PreTrainedModel<?, ?> model, byte[] graph) {
+    static Path location(PreTrainedModel<?, ?> model, byte[] graph, String variant) {
         if (!enabled() || model.loadReport() == null) {
             return null;
         }
@@ -55,6 +55,7 @@ final class OptimizedModelCache {
             }
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update(graph);
+            d.update(("|" + variant + "\n").getBytes(StandardCharsets.UTF_8));
             for (Path f : weightFiles(dir)) {
                 d.update((f.getFileName() + "|" + Files.size(f) + "|" + Files.getLastModifiedTime(f).toMillis() + "\n")
                         .getBytes(StandardCharsets.UTF_8));

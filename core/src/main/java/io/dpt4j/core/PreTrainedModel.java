@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What every model class shares: its config, its DJL block (the module tree with Hugging Face names),
@@ -125,6 +126,7 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
      */
     public synchronized void setDtype(InferenceDtype dtype) {
         ensureOpen();
+        Objects.requireNonNull(dtype, "dtype (use InferenceDtype.FLOAT32 for float32)");
         if (dtype.isInt8()) {
             if (!supportsOnnx()) {
                 throw new UnsupportedOperationException(getClass().getSimpleName() + " with this config has no ONNX Runtime graph, "
@@ -346,7 +348,7 @@ public abstract class PreTrainedModel<C extends PretrainedConfig, O extends Mode
 
     static <M extends PreTrainedModel<?, ?>> M load(M model, Path dir, LoadOptions options) {
         try {
-            if (options != null && options.engine() == ExecutionEngine.PYTORCH && options.dtype().isInt8()) {
+            if (options != null && options.engine() == ExecutionEngine.PYTORCH && options.dtype() != null && options.dtype().isInt8()) {
                 throw new IllegalArgumentException("dtype int8 runs on ONNX Runtime only; use the onnxruntime (or auto) engine, "
                         + "or dtype f32 on pytorch");
             }

@@ -1,6 +1,7 @@
 package io.dpt4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -118,6 +119,11 @@ class Int8InferenceTest {
         assertEquals(InferenceDtype.INT8, InferenceDtype.parse("INT8"));
         assertEquals(InferenceDtype.FLOAT32, InferenceDtype.parse("fp32"));
         assertThrows(IllegalArgumentException.class, () -> InferenceDtype.parse("int4"));
+        for (InferenceDtype d : InferenceDtype.values()) {
+            assertEquals(d, InferenceDtype.parse(d.shortName()), d.shortName());
+        }
+        assertTrue(InferenceDtype.INT8_CONV.isInt8());
+        assertFalse(InferenceDtype.FLOAT32.isInt8());
     }
 
     @Test

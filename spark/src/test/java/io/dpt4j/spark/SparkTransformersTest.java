@@ -344,7 +344,7 @@ class SparkTransformersTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DepthEstimator().setEngine("tensorrt"));
         assertEquals("engine: unknown engine 'tensorrt'; expected pytorch, onnxruntime or auto", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new DepthEstimator().setDtype("f16"));
-        assertEquals("dtype: unknown dtype 'f16'; expected f32 or int8", e.getMessage());
+        assertEquals("dtype: unknown dtype 'f16'; expected f32, int8 or int8-conv", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new DepthEstimator().setDtype("float8"));
         assertTrue(e.getMessage().startsWith("dtype: unknown dtype 'float8'"), e.getMessage());
         Dataset<Row> in = read(images);

@@ -83,7 +83,9 @@ public final class Int8Quantization {
     public record Report(int matmuls, int convs, long weightElements, double seconds) {
         @Override
         public String toString() {
-            return String.format("int8: %d matmuls and %d convs quantized (%,d weights) in %.2f s", matmuls, convs, weightElements, seconds);
+            return seconds == 0
+                    ? String.format("int8: %d matmuls and %d convs quantized (%,d weights; loaded already quantized)", matmuls, convs, weightElements)
+                    : String.format("int8: %d matmuls and %d convs quantized (%,d weights) in %.2f s", matmuls, convs, weightElements, seconds);
         }
     }
 
@@ -95,6 +97,26 @@ public final class Int8Quantization {
      * convolution its kernel size (1 for the 1x1 path, 0 for a matmul).
      */
     private record Job(int index, Node node, Initializer weight, boolean weightIsNK, int k, int n, String bias, int kernel) {}
+
+    /**
+     * What {@link #apply} would do to {@code g}, without doing it (seconds 0): the report of a session
+     * loaded from a saved, already quantized model.
+     */
+    public static Report plan(OnnxGraph g, Options options) {
+        int matmuls = 0;
+        int convs = 0;
+        long elements = 0;
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Job j = plan(g, i, nodes.get(i), options);
+            if (j != null) {
+                matmuls += j.kernel == 0 ? 1 : 0;
+                convs += j.kernel == 0 ? 0 : 1;
+                elements += (long) j.k * j.n;
+            }
+        }
+        return new Report(matmuls, convs, elements, 0);
+    }
 
     /** Rewrites {@code g} in place. */
     public static Report apply(OnnxGraph g, Options options) {

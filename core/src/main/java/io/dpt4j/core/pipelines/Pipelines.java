@@ -19,7 +19,7 @@ public final class Pipelines {
      */
     public static PreTrainedModel<?, ?> model(Path dir, LoadOptions options, DPTImageProcessor processor) throws IOException {
         PreTrainedModel<?, ?> m = AutoModel.fromPretrained(dir, options);
-        if (options.engine() == null && !options.dtype().isInt8()) {
+        if (options.engine() == null && (options.dtype() == null || !options.dtype().isInt8())) {
             m.setEngine(defaultEngine(processor));
         }
         return m;
