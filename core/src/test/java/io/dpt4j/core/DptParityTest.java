@@ -79,6 +79,31 @@ class DptParityTest {
         }
     }
 
+    static Stream<ReferenceCase> onnxCases() {
+        return COVERED.stream().filter(n -> !PYTORCH_ONLY.contains(n)).map(ReferenceCase::named);
+    }
+
+    /**
+     * A primary-output forward on ONNX Runtime builds the plain session, where attention runs as ONNX
+     * Runtime's fused MultiHeadAttention (the session above keeps the probabilities, so it cannot): it
+     * must match the reference at the same tolerance.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("onnxCases")
+    void primaryOutputsMatchOnThePlainOnnxRuntimeSession(ReferenceCase c) throws Exception {
+        try (NDManager m = DptEngine.newManager();
+                PreTrainedModel<?, ?> model = AutoModel.fromPretrained(c.dir(), LoadOptions.defaults().engine(ExecutionEngine.ONNXRUNTIME));
+                TensorReader inputs = Checkpoints.open(c.dir().resolve("inputs.safetensors"));
+                TensorReader expected = Checkpoints.open(c.dir().resolve("outputs.safetensors"))) {
+            NDArray pixels = m.create(inputs.floats("pixel_values"), new Shape(inputs.info("pixel_values").shape()));
+            Map<String, NDArray> actual = model.forward(pixels, ForwardOptions.defaults()).allTensors();
+            NDArray got = actual.get(c.primaryOutput);
+            assertTrue(got != null, c.primaryOutput + " missing");
+            String err = compare(got.toFloatArray(), expected.floats(c.primaryOutput), c.atol, c.rtol);
+            assertTrue(err == null, c.name + " " + c.primaryOutput + ": " + err);
+        }
+    }
+
     /** null when every element satisfies |a - b| <= atol + rtol * |b|, else the worst element. */
     static String compare(float[] got, float[] want, double atol, double rtol) {
         if (got.length != want.length) {

@@ -175,7 +175,8 @@ public final class BeitModeling {
         Tensor[] forwardWithAttention(Tensor h, Window window, Tensor sharedBias) {
             Tensor layerBias = relativePositionBias == null ? null
                     : relativePositionBias.forward(window.height(), window.width(), window.index());
-            return DPTModeling.selfAttention(query, key, value, heads, headSize, h, false, layerBias, sharedBias);
+            // probabilities kept: BEiT's relative position biases are added to the scores
+            return DPTModeling.selfAttention(query, key, value, heads, headSize, h, false, true, layerBias, sharedBias);
         }
     }
 

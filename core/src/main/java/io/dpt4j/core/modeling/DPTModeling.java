@@ -18,6 +18,7 @@ import io.dpt4j.core.nn.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * transformers' modeling_dpt, module for module, written once for both engines (see
@@ -153,12 +154,21 @@ public final class DPTModeling {
      * skipped) are added in order. Returns {context [B, S, heads*head_size], probabilities}.
      */
     static Tensor[] selfAttention(Linear query, Linear key, Linear value, int heads, int headSize, Tensor h, boolean multiply,
-            Tensor... scoreBiases) {
+            boolean keepProbs, Tensor... scoreBiases) {
         Dim b = h.dim(0);
         Dim s = h.dim(1);
-        Tensor q = query.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
-        Tensor kT = key.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 3, 1);
-        Tensor v = value.forward(h).reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
+        Tensor qp = query.forward(h);
+        Tensor kp = key.forward(h);
+        Tensor vp = value.forward(h);
+        if (!keepProbs && Arrays.stream(scoreBiases).allMatch(Objects::isNull)) {
+            Tensor ctx = h.ops().fusedAttention(qp, kp, vp, heads, (float) Math.pow(headSize, -0.5));
+            if (ctx != null) {
+                return new Tensor[] {ctx, null};
+            }
+        }
+        Tensor q = qp.reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
+        Tensor kT = kp.reshape(b, s, heads, headSize).transpose(0, 2, 3, 1);
+        Tensor v = vp.reshape(b, s, heads, headSize).transpose(0, 2, 1, 3);
         Tensor scores = q.matmul(kT);
         scores = multiply ? scores.mul((float) Math.pow(headSize, -0.5)) : scores.div((float) Math.sqrt(headSize));
         for (Tensor bias : scoreBiases) {
@@ -186,9 +196,9 @@ public final class DPTModeling {
             value = child("value", new Linear(c.hiddenSize, (long) heads * headSize, c.qkvBias));
         }
 
-        /** Returns {context, attention probabilities}. */
-        public Tensor[] forwardWithAttention(Tensor h) {
-            return selfAttention(query, key, value, heads, headSize, h, false);
+        /** Returns {context, attention probabilities (null unless {@code keepProbs})}. */
+        public Tensor[] forwardWithAttention(Tensor h, boolean keepProbs) {
+            return selfAttention(query, key, value, heads, headSize, h, false, keepProbs);
         }
     }
 
@@ -214,8 +224,8 @@ public final class DPTModeling {
             output = child("output", new DPTViTSelfOutput(c));
         }
 
-        public Tensor[] forwardWithAttention(Tensor h) {
-            Tensor[] a = attention.forwardWithAttention(h);
+        public Tensor[] forwardWithAttention(Tensor h, boolean keepProbs) {
+            Tensor[] a = attention.forwardWithAttention(h, keepProbs);
             return new Tensor[] {output.forward(a[0]), a[1]};
         }
     }
@@ -267,7 +277,7 @@ public final class DPTModeling {
         public Tensor[] forwardWithAttention(Tensor input, boolean keepProbs) {
             return input.ops().scope(new Tensor[] {input}, in -> {
                 Tensor h = in[0];
-                Tensor[] a = attention.forwardWithAttention(layernormBefore.forward(h));
+                Tensor[] a = attention.forwardWithAttention(layernormBefore.forward(h), keepProbs);
                 Tensor h1 = a[0].add(h);
                 Tensor out = output.forward(intermediate.forward(layernormAfter.forward(h1)), h1);
                 return new Tensor[] {out, keepProbs ? a[1] : null};

@@ -109,9 +109,9 @@ public final class Dinov2Modeling {
             value = child("value", new Linear(c.hiddenSize, (long) heads * headSize, c.qkvBias));
         }
 
-        /** Returns {context, attention probabilities}. */
-        Tensor[] forwardWithAttention(Tensor h) {
-            return DPTModeling.selfAttention(query, key, value, heads, headSize, h, true);
+        /** Returns {context, attention probabilities (null unless {@code keepProbs})}. */
+        Tensor[] forwardWithAttention(Tensor h, boolean keepProbs) {
+            return DPTModeling.selfAttention(query, key, value, heads, headSize, h, true, keepProbs);
         }
     }
 
@@ -139,8 +139,8 @@ public final class Dinov2Modeling {
             output = child("output", new Dinov2SelfOutput(c));
         }
 
-        Tensor[] forwardWithAttention(Tensor h) {
-            Tensor[] a = attention.forwardWithAttention(h);
+        Tensor[] forwardWithAttention(Tensor h, boolean keepProbs) {
+            Tensor[] a = attention.forwardWithAttention(h, keepProbs);
             return new Tensor[] {output.forward(a[0]), a[1]};
         }
     }
@@ -216,8 +216,8 @@ public final class Dinov2Modeling {
             layerScale2 = child("layer_scale2", new Dinov2LayerScale(c));
         }
 
-        Tensor[] forwardWithAttention(Tensor h) {
-            Tensor[] a = attention.forwardWithAttention(norm1.forward(h));
+        Tensor[] forwardWithAttention(Tensor h, boolean keepProbs) {
+            Tensor[] a = attention.forwardWithAttention(norm1.forward(h), keepProbs);
             Tensor h1 = layerScale1.forward(a[0]).add(h);
             Tensor out = layerScale2.forward(mlp.forward(norm2.forward(h1))).add(h1);
             return new Tensor[] {out, a[1]};
@@ -240,7 +240,7 @@ public final class Dinov2Modeling {
             for (Dinov2Layer l : layer.items()) {
                 boolean keep = attentions != null;
                 Tensor[] r = h.ops().scope(new Tensor[] {h}, in -> {
-                    Tensor[] o = l.forwardWithAttention(in[0]);
+                    Tensor[] o = l.forwardWithAttention(in[0], keep);
                     return new Tensor[] {o[0], keep ? o[1] : null};
                 });
                 h = r[0];

@@ -246,6 +246,11 @@ public final class EagerOps implements Ops {
     }
 
     @Override
+    public Tensor fusedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale) {
+        return null; // torch's own order of operations, for parity with transformers
+    }
+
+    @Override
     public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
         return out(F.layerNorm(nd(x), new long[] {x.dim(-1).value()}, nd(weight), nd(bias), eps), x);
     }

@@ -428,6 +428,24 @@ public final class OnnxOps implements Ops {
         return v(op("ConvTranspose", OnnxGraph.attrs("kernel_shape", new long[] {k, k}, "strides", new long[] {k, k}), in), s);
     }
 
+    /**
+     * ONNX Runtime's {@code com.microsoft.MultiHeadAttention}: no [heads, seq, seq] score tensor goes
+     * through memory between separate MatMul and Softmax nodes. Measured on 2 Zen 4 cores: attention
+     * 1.46x faster at 1,370 tokens (depth-anything-v2-small's whole forward 6-10% faster, f32 and int8),
+     * no difference at 577 (dpt-large).
+     */
+    @Override
+    public Tensor fusedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale) {
+        Dim[] d = q.dims();
+        Dim s = d[1];
+        Dim e = d[2];
+        long n = d[0].isKnown() && s.isKnown() && e.isKnown() ? d[0].value() * s.value() * s.value() * e.value() : 0;
+        count(4 * n, d);
+        String out = dry ? "MultiHeadAttention"
+                : g.opIn(OnnxGraph.MICROSOFT_DOMAIN, "MultiHeadAttention", OnnxGraph.attrs("num_heads", (long) heads, "scale", scale), n(q), n(k), n(v));
+        return v(out, d);
+    }
+
     @Override
     public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
         return v(op("LayerNormalization", OnnxGraph.attrs("axis", -1L, "epsilon", (float) eps), n(x), n(weight), n(bias)), x.dims());

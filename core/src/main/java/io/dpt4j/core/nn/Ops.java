@@ -65,6 +65,13 @@ public interface Ops {
     /** torch.nn.ConvTranspose2d with kernel_size == stride and no padding; weight [in, out, k, k]. */
     Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int kernelAndStride);
 
+    /**
+     * softmax(q k^T * scale) v over {@code heads} heads, for q, k, v of shape [batch, seq, heads *
+     * headSize], as one fused kernel where the engine has one; null where it has not (the caller then
+     * writes the matmuls and the softmax itself, as it must when the probabilities are wanted).
+     */
+    Tensor fusedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale);
+
     /** torch.nn.functional.layer_norm over the last dimension. */
     Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps);
 

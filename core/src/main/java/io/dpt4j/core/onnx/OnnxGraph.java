@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -205,6 +206,13 @@ public final class OnnxGraph {
 
     public String op(String opType, String... in) {
         return op(opType, Map.of(), in);
+    }
+
+    /** Adds a node of another operator domain (ONNX Runtime's com.microsoft) with one output. */
+    public String opIn(String domain, String opType, Map<String, Object> attributes, String... in) {
+        String out = fresh(opType.toLowerCase());
+        nodes.add(node(opType, domain, Arrays.asList(in), List.of(out), attributes));
+        return out;
     }
 
     public void opMulti(String opType, Map<String, Object> attributes, String[] out, String... in) {
