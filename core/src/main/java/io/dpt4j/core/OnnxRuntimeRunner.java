@@ -87,8 +87,8 @@ final class OnnxRuntimeRunner implements AutoCloseable {
     }
 
     /** The model's graph, with inputs fixed to {@code inputShape} or (null) the model's symbolic dims. */
-    static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, boolean inline) {
-        return build(model, inputShape, ctx, new OnnxOps(inline));
+    static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, boolean inline, boolean contribOps) {
+        return build(model, inputShape, ctx, new OnnxOps(inline, contribOps));
     }
 
     private static OnnxOps build(PreTrainedModel<?, ?> model, long[] inputShape, ForwardContext ctx, OnnxOps ops) {
@@ -121,7 +121,8 @@ final class OnnxRuntimeRunner implements AutoCloseable {
      * sizes symbolic.
      */
     static void export(PreTrainedModel<?, ?> model, long[] inputShape, InferenceDtype dtype, OutputStream out) throws IOException {
-        OnnxGraph g = build(model, inputShape, ForwardContext.plain(), true).graph();
+        // An f32 file stays standard ONNX (any runtime reads it); an int8 one needs ONNX Runtime anyway.
+        OnnxGraph g = build(model, inputShape, ForwardContext.plain(), true, dtype.isInt8()).graph();
         if (dtype.isInt8()) {
             Int8Quantization.apply(g, int8Options(dtype, false));
         }
@@ -132,7 +133,7 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         List<Boolean> key = List.of(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing());
         OrtSession s = sessions.get(key);
         if (s == null) {
-            OnnxOps x = build(model, null, new ForwardContext(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing()), false);
+            OnnxOps x = build(model, null, new ForwardContext(ctx.outputHiddenStates, ctx.outputAttentions, ctx.capturing()), false, true);
             Int8Quantization.Options q = dtype.isInt8() ? int8Options(dtype, true) : null;
             String graphName = model.getClass().getSimpleName();
             byte[] bytes = x.graph().toModelBytes(graphName);

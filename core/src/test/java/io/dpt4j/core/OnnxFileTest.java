@@ -1,6 +1,7 @@
 package io.dpt4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.dpt4j.core.outputs.ModelOutput;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -54,6 +56,8 @@ class OnnxFileTest {
         Path file = tmp.resolve("model.onnx");
         try (PreTrainedModel<?, ?> model = AutoModel.fromPretrained(ReferenceCase.named(name).dir())) {
             Files.write(file, model.toOnnx());
+            // standard ONNX only: no ONNX Runtime contrib operator (their domain would be imported)
+            assertFalse(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains("com.microsoft"), "an f32 file stays portable");
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (NDManager m = DptEngine.newManager(); OrtSession session = env.createSession(file.toString())) {
                 for (long[] shape : new long[][] {first, second}) {

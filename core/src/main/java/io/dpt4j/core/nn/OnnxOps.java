@@ -32,6 +32,8 @@ public final class OnnxOps implements Ops {
     private final boolean inline;
     /** Only follow the sizes (and the modules' checks on them): no nodes, no weights. */
     private final boolean dry;
+    /** May use ONNX Runtime's com.microsoft operators (sessions, int8 files); else standard ONNX only. */
+    private final boolean contribOps;
     private final Map<NDArray, String> weights = new IdentityHashMap<>();
     private final Map<Dim, String> dimValues = new HashMap<>();
     private final Map<String, String> longConstants = new HashMap<>();
@@ -39,14 +41,19 @@ public final class OnnxOps implements Ops {
     private long flops;
     private boolean flopsKnown = true;
 
-    /** @param inline write every weight into the model bytes (a self-contained .onnx file) */
-    public OnnxOps(boolean inline) {
-        this(inline, false);
+    /**
+     * @param inline write every weight into the model bytes (a self-contained .onnx file)
+     * @param contribOps allow ONNX Runtime's com.microsoft operators (fused attention); false keeps the
+     *     graph to standard ONNX, for a file any ONNX runtime can read
+     */
+    public OnnxOps(boolean inline, boolean contribOps) {
+        this(inline, false, contribOps);
     }
 
-    private OnnxOps(boolean inline, boolean dry) {
+    private OnnxOps(boolean inline, boolean dry, boolean contribOps) {
         this.inline = inline;
         this.dry = dry;
+        this.contribOps = contribOps;
     }
 
     /**
@@ -54,7 +61,7 @@ public final class OnnxOps implements Ops {
      * checks (and counts FLOPs) for a concrete input shape in a fraction of a graph build.
      */
     public static OnnxOps sizesOnly() {
-        return new OnnxOps(false, true);
+        return new OnnxOps(false, true, true);
     }
 
     // ---------------------------------------------------------------- node writing (skipped when dry)
@@ -436,6 +443,9 @@ public final class OnnxOps implements Ops {
      */
     @Override
     public Tensor fusedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale) {
+        if (!contribOps) {
+            return null;
+        }
         Dim[] d = q.dims();
         Dim s = d[1];
         Dim e = d[2];
