@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -268,6 +269,9 @@ public final class OnnxGraph {
         return out.toByteArray();
     }
 
+    /** The largest message protobuf parses (2 GB - 1), and so the largest ONNX file with inline weights. */
+    static final long MAX_PROTOBUF_BYTES = Integer.MAX_VALUE;
+
     /** Tensors at least this large are streamed from their buffers rather than copied into a message. */
     private static final int STREAM_MIN_BYTES = 1 << 16;
 
@@ -310,6 +314,11 @@ public final class OnnxGraph {
         long graphSize = 0;
         for (Object p : parts) {
             graphSize += p instanceof Protobuf ? ((Protobuf) p).size() : ((ByteBuffer) p).remaining();
+        }
+        if (graphSize > MAX_PROTOBUF_BYTES) {
+            // protobuf (and so every ONNX reader) cannot parse a message of 2 GB or more
+            throw new IllegalStateException(String.format(Locale.ROOT, "the ONNX model would be %.2f GB with its weights inline, over protobuf's "
+                    + "2 GB limit for one file; convert a smaller model, or quantize it (--dtype int8 stores a quarter of the bytes)", graphSize / 1e9));
         }
         new Protobuf().int64(1, 8).string(2, "dpt4j").string(3, "0.1.0").header(7, graphSize).writeTo(out);
         byte[] chunk = new byte[1 << 20];

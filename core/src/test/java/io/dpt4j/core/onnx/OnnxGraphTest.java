@@ -2,16 +2,22 @@ package io.dpt4j.core.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.io.ByteArrayOutputStream;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The ModelProto writer: large inline tensors are streamed from their buffers, and ONNX Runtime reads the result. */
 class OnnxGraphTest {
@@ -57,6 +63,27 @@ class OnnxGraphTest {
                     assertEquals(want, got[row][c], 1e-4, "y[" + row + "][" + c + "]");
                 }
             }
+        }
+    }
+
+    @Test
+    void aModelOverProtobufsLimitIsRefusedBeforeAnyByteIsWritten(@TempDir Path tmp) throws Exception {
+        Path sparse = tmp.resolve("sparse.bin");
+        long half = 1_100_000_000L; // two of these: 2.2 GB of weights, mapped from a sparse file (no memory used)
+        try (RandomAccessFile f = new RandomAccessFile(sparse.toFile(), "rw")) {
+            f.setLength(half);
+            OnnxGraph g = new OnnxGraph();
+            String x = g.input("x", 1L, 1L);
+            for (int i = 0; i < 2; i++) {
+                ByteBuffer view = f.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, half).order(ByteOrder.LITTLE_ENDIAN);
+                x = g.op("Add", x, g.initializer("w" + i, OnnxGraph.FLOAT, new long[] {half / 4}, view, false));
+            }
+            g.rename(x, "y");
+            g.output("y", 1L, half / 4);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> g.writeModel("big", out));
+            assertTrue(e.getMessage().contains("2 GB"), e.getMessage());
+            assertEquals(0, out.size(), "nothing written");
         }
     }
 }
