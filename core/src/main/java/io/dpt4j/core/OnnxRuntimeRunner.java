@@ -61,16 +61,16 @@ final class OnnxRuntimeRunner implements AutoCloseable {
         return lastQuantization;
     }
 
-    /**
-     * The quantization pass's options: full int8 range where the CPU's int8 dot products do not
-     * saturate (VNNI, AMX, ARM), 7-bit weights ("reduce range") on x86 without them, or always full
-     * range for a file meant for other machines.
-     */
     /** Weight-name prefixes of the decoder (the DPT neck and heads), where int8-conv quantizes convolutions. */
     static final List<String> DECODER_SCOPES = List.of("neck.", "head.", "auxiliary_head.");
 
     static final int INT8_CONV_MIN_CHANNELS = 128;
 
+    /**
+     * The quantization pass's options for {@code dtype} (int8-conv adds the decoder's convolutions):
+     * full int8 range where the CPU's int8 dot products do not saturate (VNNI, AMX, ARM), 7-bit weights
+     * ("reduce range") on x86 without them, or always full range for a file meant for other machines.
+     */
     static Int8Quantization.Options int8Options(InferenceDtype dtype, boolean forThisCpu) {
         Int8Quantization.Options o = Int8Quantization.Options.defaults();
         if (dtype == InferenceDtype.INT8_CONV) {
