@@ -47,7 +47,7 @@ public abstract class DptTransformer<T extends DptTransformer<T>> extends Transf
         model = new Param<>(this, "model", "hub id or model directory readable by every executor "
                 + "(or sparkfiles:NAME for a directory added with SparkContext.addFile(dir, true))");
         engine = new Param<>(this, "engine", "auto, pytorch or onnxruntime (unset: the pipelines' own choice)");
-        dtype = new Param<>(this, "dtype", "weights and compute dtype (f32)");
+        dtype = new Param<>(this, "dtype", "compute dtype: f32 (default), int8 or int8-conv (both on ONNX Runtime)");
         batchSize = new IntParam(this, "batchSize", "rows handed to the pipeline together (>= 1); the next "
                 + "image is decoded while the model runs on the current one", ParamValidators.gtEq(1));
         inputCol = new Param<>(this, "inputCol", "column of encoded image bytes (binary)");

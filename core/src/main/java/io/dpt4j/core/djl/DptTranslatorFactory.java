@@ -27,7 +27,7 @@ import java.util.Set;
  * {@link DptBlockFactory}). Arguments are parsed by {@link LoadOptions#fromArguments}, so a bad
  * {@code engine} or {@code dtype} fails here, naming the argument. Supported types:
  * {@code (Image, DepthEstimationResult)} and {@code (Image, CategoryMask)}. Use {@link DptCriteria} to
- * build the Criteria. The Criteria argument {@code dtype} ({@code f32} or {@code int8}, set by
+ * build the Criteria. The Criteria argument {@code dtype} ({@code f32}, {@code int8} or {@code int8-conv}, set by
  * {@code DptCriteria.builder(..., LoadOptions.defaults().dtype(InferenceDtype.INT8))}) selects the
  * precision; int8 runs on ONNX Runtime.
  */
