@@ -57,6 +57,10 @@
  *       graph they become extra outputs of a separate session built only when a forward asks for
  *       them (the plain session keeps ONNX Runtime free to fuse). A backbone implements
  *       {@code modeling.Backbone} with Tensor lists and says {@code supportsGraph()} truthfully.</li>
+ *   <li><b>Fused kernels.</b> An op such as {@code fusedAttention} may return null (libtorch: keep
+ *       torch's order of operations; a portable f32 file: standard ONNX only); the module then
+ *       writes the plain ops. Ask for it only where nothing needs the intermediates (attention
+ *       probabilities), as {@code DPTModeling.selfAttention} does with {@code keepProbs}.</li>
  * </ol>
  *
  * <h2>Checking a port</h2>
