@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * <p>The key hashes what the saved model depends on: the graph DPT4J writes (modules, config, options),
  * the weight files (name, size, modification time), the ONNX Runtime version and the machine (the
  * saved model may hold CPU-specific layouts). An entry is written into a temporary folder and renamed
- * into place, so a reader sees a complete entry or none; the two newest entries per folder are kept.
+ * into place, so a reader sees a complete entry or none; the three newest entries per folder are kept.
  * {@code DPT4J_ORT_CACHE=off} disables it.
  */
 final class OptimizedModelCache {
@@ -114,8 +114,11 @@ final class OptimizedModelCache {
         }
     }
 
-    /** Entries kept per checkpoint folder (each can be as large as the weights). */
-    static final int KEEP = 2;
+    /**
+     * Entries kept per checkpoint folder (an f32 one is about as large as the weights, an int8 one a
+     * quarter): three, so that f32, int8 and int8-conv of one checkpoint do not evict each other.
+     */
+    static final int KEEP = 3;
 
     /**
      * Deletes all but the {@link #KEEP} newest entries beside {@code entry} (those of earlier weights or
