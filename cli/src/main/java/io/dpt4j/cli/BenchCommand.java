@@ -69,11 +69,12 @@ public final class BenchCommand implements Command {
             HubArgs.HELP);
 
     @Override
+    public String help() {
+        return HELP;
+    }
+
+    @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            System.out.println(HELP);
-            return 0;
-        }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "size", "batch", "threads", "dtype", "warmup", "runs", "engine")),
                 HubArgs.withFlags());
         String d = a.get("dtype", "f32");

@@ -49,25 +49,28 @@ public final class ConvertCommand implements Command {
         return "convert a checkpoint (.bin or safetensors, any dtype) to safetensors (HF layout), DJL format or ONNX";
     }
 
+    static final String HELP = "usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16|int8|int8-conv] [--max-shard-size SIZE]\n"
+            + "                     [--format hf|djl|onnx] [--size HxW] [--force]\n\n"
+            + "                     [--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only]\n\n"
+            + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
+            + "     or a hub id. --dtype converts floating tensors (integer tensors are kept; default: keep\n"
+            + "     each tensor's dtype). --max-shard-size like transformers (default 5GB). The output appears\n"
+            + "     complete or not at all; an existing output is replaced only with --force.\n"
+            + "--format onnx [--size HxW] writes model.onnx (opset 17, f32) with symbolic batch, height and width\n"
+            + "     (one file for every input size; DPT-Hybrid keeps its configured image_size); --size fixes [1, 3, H, W]\n"
+            + "     --dtype int8 with it: matmul weights quantized to int8 per output channel, activations at run\n"
+            + "     time (ONNX Runtime's DynamicQuantizeMatMul, domain com.microsoft); --dtype int8-conv also the\n"
+            + "     decoder's wide 3x3 convolutions (MatMulIntegerToFloat over a uint8 im2col)\n"
+            + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
+            + "     Serving / Criteria users; its parameters are f32.";
+
+    @Override
+    public String help() {
+        return HELP;
+    }
+
     @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            out.println("usage: ./dpt convert --model SRC --output DIR [--dtype f32|f16|bf16|int8|int8-conv] [--max-shard-size SIZE]\n"
-                    + "                     [--format hf|djl|onnx] [--size HxW] [--force]\n\n"
-                    + "                     [--revision REV] [--token TOKEN] [--cache-dir DIR] [--local-files-only]\n\n"
-                    + "SRC: a directory holding pytorch_model.bin / model.safetensors (or shards + index), a weights file,\n"
-                    + "     or a hub id. --dtype converts floating tensors (integer tensors are kept; default: keep\n"
-                    + "     each tensor's dtype). --max-shard-size like transformers (default 5GB). The output appears\n"
-                    + "     complete or not at all; an existing output is replaced only with --force.\n"
-                    + "--format onnx [--size HxW] writes model.onnx (opset 17, f32) with symbolic batch, height and width\n"
-                    + "     (one file for every input size; DPT-Hybrid keeps its configured image_size); --size fixes [1, 3, H, W]\n"
-                    + "     --dtype int8 with it: matmul weights quantized to int8 per output channel, activations at run\n"
-                    + "     time (ONNX Runtime's DynamicQuantizeMatMul, domain com.microsoft); --dtype int8-conv also the\n"
-                    + "     decoder's wide 3x3 convolutions (MatMulIntegerToFloat over a uint8 im2col)\n"
-                    + "--format djl writes DJL's model format (NAME-0000.params + config.json + serving.properties) for DJL\n"
-                    + "     Serving / Criteria users; its parameters are f32.");
-            return 0;
-        }
         Args a = Args.parse(name(), argv, HubArgs.withValued("model", "output", "dtype", "max-shard-size", "format", "size"),
                 HubArgs.withFlags("force"));
         String model = a.require("model");

@@ -48,12 +48,13 @@ public final class DownloadCommand implements Command {
             + "Environment: HF_ENDPOINT (mirror), HF_HUB_OFFLINE, HF_HUB_DISABLE_PROGRESS_BARS; see hub-client/README.md.";
 
     @Override
+    public String help() {
+        return USAGE;
+    }
+
+    @Override
     public int run(List<String> args) {
-        Args a = Args.parse(name(), args, HubArgs.withValued("include", "exclude"), HubArgs.withFlags("help"));
-        if (a.has("help")) {
-            System.out.println(USAGE);
-            return 0;
-        }
+        Args a = Args.parse(name(), args, HubArgs.withValued("include", "exclude"), HubArgs.withFlags());
         if (a.positionals().size() != 1) {
             throw new CliException("expected exactly one REPO_ID (e.g. Intel/dpt-large), got " + a.positionals().size()
                     + "; run ./dpt download --help");

@@ -61,11 +61,12 @@ public final class ForwardCommand implements Command {
             HubArgs.HELP);
 
     @Override
+    public String help() {
+        return HELP;
+    }
+
+    @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            System.out.println(HELP);
-            return 0;
-        }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "inputs", "output", "threads", "engine", "dtype")),
                 HubArgs.withFlags("no-hidden-states", "no-attentions", "debug", "allow-missing-keys"));
         if (!a.positionals().isEmpty()) {

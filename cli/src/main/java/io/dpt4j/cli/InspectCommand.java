@@ -43,15 +43,18 @@ public final class InspectCommand implements Command {
         return "list the tensors (name, dtype, shape, bytes) and config of a weights file, index or directory";
     }
 
+    static final String HELP = "usage: ./dpt inspect PATH [--dump OUT.safetensors]\n\n"
+            + "PATH: a .safetensors or pytorch_model.bin file, a *.index.json, or a model directory.\n"
+            + "--dump OUT: also write every tensor exactly as read (same dtype, shape, values) to OUT;\n"
+            + "            nothing is written when reading fails.";
+
+    @Override
+    public String help() {
+        return HELP;
+    }
+
     @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            out.println("usage: ./dpt inspect PATH [--dump OUT.safetensors]\n\n"
-                    + "PATH: a .safetensors or pytorch_model.bin file, a *.index.json, or a model directory.\n"
-                    + "--dump OUT: also write every tensor exactly as read (same dtype, shape, values) to OUT;\n"
-                    + "            nothing is written when reading fails.");
-            return 0;
-        }
         Args a = Args.parse(name(), argv, Set.of("dump"), Set.of());
         if (a.positionals().size() != 1) {
             throw new CliException("expected exactly one PATH; run ./dpt inspect --help");

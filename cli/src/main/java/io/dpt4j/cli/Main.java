@@ -48,6 +48,10 @@ public final class Main {
             return 2;
         }
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+        if (rest.contains("--help") || rest.contains("-h")) {
+            System.out.println(c.help());
+            return 0;
+        }
         try {
             return c.run(rest);
         } catch (Exception | Error e) {

@@ -57,11 +57,12 @@ public final class PreprocessCommand implements Command {
     }
 
     @Override
+    public String help() {
+        return USAGE;
+    }
+
+    @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            System.out.println(USAGE);
-            return 0;
-        }
         Args args = Args.parse(name(), argv, Set.of("config", "set", "output", "segmentation-map"), Set.of());
         Path config = args.existingPath("config");
         Path output = Path.of(args.require("output"));

@@ -47,11 +47,12 @@ public final class RandomCheckpointCommand implements Command {
             "The outputs are meaningless; the timings are real, and so is int8's error against f32.");
 
     @Override
+    public String help() {
+        return HELP;
+    }
+
+    @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            System.out.println(HELP);
-            return 0;
-        }
         Args a = Args.parse(name(), argv, Set.of("config", "output", "seed"), Set.of("force"));
         Path config = a.existingPath("config");
         Path out = Path.of(a.require("output"));

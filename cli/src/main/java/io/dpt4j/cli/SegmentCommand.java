@@ -37,11 +37,12 @@ public final class SegmentCommand implements Command {
             HubArgs.HELP);
 
     @Override
+    public String help() {
+        return HELP;
+    }
+
+    @Override
     public int run(List<String> argv) throws Exception {
-        if (argv.contains("--help") || argv.contains("-h")) {
-            System.out.println(HELP);
-            return 0;
-        }
         Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
         if (a.positionals().isEmpty()) {
             throw new CliException("no images given; run ./dpt segment --help");

@@ -3,9 +3,6 @@ package io.dpt4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,24 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DownloadCommandTest {
     @TempDir
     Path tmp;
-
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void printsTheCachedSnapshotDirectoryAsTheLastLine() throws Exception {
@@ -45,27 +24,27 @@ class DownloadCommandTest {
         Files.createDirectories(storage.resolve("refs"));
         Files.writeString(storage.resolve("refs/main"), commit);
 
-        Run r = run("download", "org/m", "--cache-dir", tmp.toString(), "--local-files-only");
-        assertEquals(0, r.code(), r.err());
+        CliTestSupport.Result r = CliTestSupport.run("download", "org/m", "--cache-dir", tmp.toString(), "--local-files-only");
+        assertEquals(0, r.exitCode(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(snap.toAbsolutePath().toString(), lines[lines.length - 1]);
     }
 
     @Test
     void failsWithOneLine() {
-        Run r = run("download", "org/absent", "--cache-dir", tmp.toString(), "--local-files-only", "--revision", "v2");
-        assertEquals(1, r.code());
+        CliTestSupport.Result r = CliTestSupport.run("download", "org/absent", "--cache-dir", tmp.toString(), "--local-files-only", "--revision", "v2");
+        assertEquals(1, r.exitCode());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("'org/absent' at revision 'v2'"), r.err());
         assertEquals("", r.out());
 
-        Run usage = run("download");
-        assertEquals(2, usage.code());
+        CliTestSupport.Result usage = CliTestSupport.run("download");
+        assertEquals(2, usage.exitCode());
         assertTrue(usage.err().contains("REPO_ID"), usage.err());
-        Run bad = run("download", "not a/valid/id", "--local-files-only");
-        assertTrue(bad.code() != 0 && bad.err().strip().lines().count() == 1, bad.err());
-        Run help = run("download", "--help");
-        assertEquals(0, help.code());
+        CliTestSupport.Result bad = CliTestSupport.run("download", "not a/valid/id", "--local-files-only");
+        assertTrue(bad.exitCode() != 0 && bad.err().strip().lines().count() == 1, bad.err());
+        CliTestSupport.Result help = CliTestSupport.run("download", "--help");
+        assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("--include GLOB"));
     }
 }
