@@ -1,6 +1,5 @@
 package io.dpt4j.cli;
 
-import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.pipelines.DepthEstimationPipeline;
 import io.dpt4j.core.pipelines.DepthEstimationResult;
 import java.io.IOException;
@@ -8,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** {@code ./dpt depth}: depth maps for images (grayscale PNG, colour PNG, raw float .npy). */
 public final class DepthCommand implements Command {
@@ -43,22 +41,15 @@ public final class DepthCommand implements Command {
 
     @Override
     public int run(List<String> argv) throws Exception {
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
-        if (a.positionals().isEmpty()) {
-            throw new CliException("no images given; run ./dpt depth --help");
-        }
-        Path out = Path.of(a.require("output"));
-        OutputFiles.checkOutputFolder(out);
-        Path dir = HubArgs.resolveModel(a);
-        DptEngine.setNumThreads(a.getInt("threads", 0));
+        ImageCommandArgs a = ImageCommandArgs.parse(name(), argv);
+        Path out = a.output();
         List<Path> images = new ArrayList<>();
-        for (String s : a.positionals()) {
+        for (String s : a.images()) {
             images.add(Path.of(s));
         }
         OutputFiles files = new OutputFiles();
         ExitStatus status = new ExitStatus();
-        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(dir.toString(),
-                HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
+        try (DepthEstimationPipeline p = DepthEstimationPipeline.fromPretrained(a.model().toString(), a.options())) {
             Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int n = images.size();
             p.predict(images, (i, r) -> {

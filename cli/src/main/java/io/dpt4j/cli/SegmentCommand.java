@@ -1,6 +1,5 @@
 package io.dpt4j.cli;
 
-import io.dpt4j.core.DptEngine;
 import io.dpt4j.core.pipelines.ImageSegmentationPipeline;
 import io.dpt4j.core.pipelines.Segment;
 import io.dpt4j.core.pipelines.SegmentationResult;
@@ -9,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /** {@code ./dpt segment}: semantic segmentation (label map PNG, colour overlay, labels with pixel share). */
 public final class SegmentCommand implements Command {
@@ -43,19 +41,12 @@ public final class SegmentCommand implements Command {
 
     @Override
     public int run(List<String> argv) throws Exception {
-        Args a = Args.parse(name(), argv, HubArgs.with(Set.of("model", "output", "threads", "engine", "dtype")), HubArgs.withFlags());
-        if (a.positionals().isEmpty()) {
-            throw new CliException("no images given; run ./dpt segment --help");
-        }
-        Path out = Path.of(a.require("output"));
-        OutputFiles.checkOutputFolder(out);
-        Path dir = HubArgs.resolveModel(a);
-        DptEngine.setNumThreads(a.getInt("threads", 0));
+        ImageCommandArgs a = ImageCommandArgs.parse(name(), argv);
+        Path out = a.output();
         OutputFiles files = new OutputFiles();
         DepthCommand.ExitStatus status = new DepthCommand.ExitStatus();
-        List<String> images = a.positionals();
-        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(dir.toString(),
-                HubArgs.loadOptions(a).engine(EngineArg.parseOrNull(a)).dtype(DtypeArg.parse(a)))) {
+        List<String> images = a.images();
+        try (ImageSegmentationPipeline p = ImageSegmentationPipeline.fromPretrained(a.model().toString(), a.options())) {
             Files.createDirectories(out); // only once the model loaded: a failed load leaves no empty folder
             int numLabels = p.model().getConfig().numLabels();
             for (int i = 0; i < images.size(); i++) {
