@@ -20,13 +20,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The second model on the same checkpoint loads ONNX Runtime's saved optimized model and gives the same depth. */
 class OptimizedModelCacheTest {
-    @Test
-    void laterModelsLoadTheSavedOptimizedModel(@TempDir Path tmp) throws Exception {
+    /** vit-depth's checkpoint in a folder of its own, where the cache may write. */
+    private static Path checkpointCopy(Path tmp) throws Exception {
         Path src = ReferenceCase.named("vit-depth").dir();
         Path dir = tmp.resolve("m");
         Files.createDirectories(dir);
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
         Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        return dir;
+    }
+
+    @Test
+    void laterModelsLoadTheSavedOptimizedModel(@TempDir Path tmp) throws Exception {
+        Path dir = checkpointCopy(tmp);
         LoadOptions ort = LoadOptions.defaults().engine(ExecutionEngine.ONNXRUNTIME);
         try (NDManager m = DptEngine.newManager()) {
             NDArray x = m.randomUniform(-1f, 1f, new Shape(2, 3, 64, 64));
@@ -67,11 +73,7 @@ class OptimizedModelCacheTest {
 
     @Test
     void aWarmInt8StartLoadsTheQuantizedModelWithoutQuantizingAgain(@TempDir Path tmp) throws Exception {
-        Path src = ReferenceCase.named("vit-depth").dir();
-        Path dir = tmp.resolve("m");
-        Files.createDirectories(dir);
-        Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
-        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Path dir = checkpointCopy(tmp);
         LoadOptions int8 = LoadOptions.defaults().dtype(InferenceDtype.INT8);
         try (NDManager m = DptEngine.newManager()) {
             NDArray x = m.randomUniform(-1f, 1f, new Shape(1, 3, 64, 64));

@@ -103,24 +103,18 @@ public final class Int8Quantization {
      * loaded from a saved, already quantized model.
      */
     public static Report plan(OnnxGraph g, Options options) {
-        int matmuls = 0;
         int convs = 0;
         long elements = 0;
-        List<Node> nodes = g.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            Job j = plan(g, i, nodes.get(i), options);
-            if (j != null) {
-                matmuls += j.kernel == 0 ? 1 : 0;
-                convs += j.kernel == 0 ? 0 : 1;
-                elements += (long) j.k * j.n;
-            }
+        List<Job> jobs = jobs(g, options);
+        for (Job j : jobs) {
+            convs += j.kernel == 0 ? 0 : 1;
+            elements += (long) j.k * j.n;
         }
-        return new Report(matmuls, convs, elements, 0);
+        return new Report(jobs.size() - convs, convs, elements, 0);
     }
 
-    /** Rewrites {@code g} in place. */
-    public static Report apply(OnnxGraph g, Options options) {
-        long t0 = System.nanoTime();
+    /** The rewrites {@code options} selects, in node order. */
+    private static List<Job> jobs(OnnxGraph g, Options options) {
         List<Node> nodes = g.nodes();
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -129,6 +123,14 @@ public final class Int8Quantization {
                 jobs.add(j);
             }
         }
+        return jobs;
+    }
+
+    /** Rewrites {@code g} in place. */
+    public static Report apply(OnnxGraph g, Options options) {
+        long t0 = System.nanoTime();
+        List<Node> nodes = g.nodes();
+        List<Job> jobs = jobs(g, options);
         ByteBuffer[] values = new ByteBuffer[jobs.size()];
         float[][] scales = new float[jobs.size()][];
         // Each weight independently; the big ones dominate, so a parallel stream balances well enough.
