@@ -83,19 +83,16 @@ public final class BenchCommand implements Command {
                     + "libtorch has no fast f16 CPU matmul; f32 and int8 (ONNX Runtime) run");
         }
         InferenceDtype dtype = DtypeArg.parse(a);
+        Runs r = Runs.of(a);
         if (dtype.isInt8()) {
-            return runInt8(a, dtype);
+            return runInt8(a, dtype, r);
         }
         String cpu = CpuFeatures.current().summary();
-        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        int batch = a.getInt("batch", 1);
-        int warmup = a.getInt("warmup", 2);
-        int runs = a.getInt("runs", 5);
-        if (batch < 1 || runs < 1 || warmup < 0) {
-            throw new CliException("--batch and --runs must be at least 1, --warmup at least 0");
-        }
-        Path dir = HubArgs.resolveModel(a);
-        DptEngine.setNumThreads(threads);
+        int threads = r.threads();
+        int batch = r.batch();
+        int warmup = r.warmup();
+        int runs = r.runs();
+        Path dir = r.dir();
 
         double peak = matmulPeakGflops();
         System.out.printf(Locale.ROOT, "engine: PyTorch (libtorch) via DJL, %d threads; fp32 matmul peak %.1f GFLOP/s%n", threads, peak);
@@ -177,21 +174,33 @@ public final class BenchCommand implements Command {
         return 0;
     }
 
+    /** The run settings both modes share (validated; the thread count applied, the model resolved). */
+    private record Runs(int threads, int batch, int warmup, int runs, Path dir) {
+        static Runs of(Args a) {
+            int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
+            int batch = a.getInt("batch", 1);
+            int warmup = a.getInt("warmup", 2);
+            int runs = a.getInt("runs", 5);
+            if (batch < 1 || runs < 1 || warmup < 0) {
+                throw new CliException("--batch and --runs must be at least 1, --warmup at least 0");
+            }
+            Path dir = HubArgs.resolveModel(a);
+            DptEngine.setNumThreads(threads);
+            return new Runs(threads, batch, warmup, runs, dir);
+        }
+    }
+
     /**
      * {@code --dtype int8}: an int8 model is loaded and run first (so the peak RSS after its warm-up is
      * int8's alone), then an f32 model on the same weights; the timed runs alternate between the two
      * (int8, f32, int8, ...) so that load from other processes hits both alike.
      */
-    private int runInt8(Args a, InferenceDtype dtype) throws Exception {
-        int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors());
-        int batch = a.getInt("batch", 1);
-        int warmup = a.getInt("warmup", 2);
-        int runs = a.getInt("runs", 5);
-        if (batch < 1 || runs < 1 || warmup < 0) {
-            throw new CliException("--batch and --runs must be at least 1, --warmup at least 0");
-        }
-        Path dir = HubArgs.resolveModel(a);
-        DptEngine.setNumThreads(threads);
+    private int runInt8(Args a, InferenceDtype dtype, Runs r) throws Exception {
+        int threads = r.threads();
+        int batch = r.batch();
+        int warmup = r.warmup();
+        int runs = r.runs();
+        Path dir = r.dir();
         CpuFeatures cpu = CpuFeatures.current();
         System.out.println("cpu: " + cpu.summary());
         if (cpu.int8Warning() == null) {
